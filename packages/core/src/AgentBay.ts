@@ -1,0 +1,225 @@
+/**
+ * The high-level service: sessions as Effects, waits on a `Schedule`, lists as
+ * `Stream`s, sessions scoped to a `Scope`. Built on `AgentBayClient`, so a fake
+ * client (the testing package) exercises all of it.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import * as AgentBayClient from "./AgentBayClient.js"
+import type * as AgentBayConfig from "./AgentBayConfig.js"
+import * as AgentBayContext from "./AgentBayContext.js"
+import type { CommonError, InvalidState, NotFound, ValidationError, WaitTimeout } from "./AgentBayError.js"
+import * as Operations from "./internal/operations.js"
+import * as BetaNetwork from "./BetaNetwork.js"
+import * as BetaVolume from "./BetaVolume.js"
+import type { Labels, ListStatus, Session, SessionRef } from "./Session.js"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class AgentBay extends Context.Tag("@effect-agentbay/core/AgentBay")<AgentBay, AgentBay.Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface CreateOptions extends AgentBayClient.CreateParams {}
+
+/**
+ * How a wait polls: first poll at once, then every `interval`, until `timeout`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface WaitOptions {
+  readonly interval?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface DeleteOptions extends WaitOptions {
+  /**
+   * Upload the session's contexts first and wait for the upload (1.5 s polls,
+   * bounded by `syncTimeout`, default 225 s). A failed sync fails the delete and
+   * leaves the session in place, so that nothing is lost.
+   */
+  readonly syncContext?: boolean | undefined
+  readonly syncTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface SessionOptions extends CreateOptions {
+  /** How the release deletes: `syncContext` and the wait. A failed sync is logged and the session deleted anyway. */
+  readonly release?: DeleteOptions | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface ListOptions {
+  /** AND filter: a session matches when it carries every given label. */
+  readonly labels?: Labels | undefined
+  readonly status?: ListStatus | undefined
+  /** Page size of the underlying requests, 1..100. Default 10. */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface ListPageOptions {
+  readonly labels?: Labels | undefined
+  readonly status?: ListStatus | undefined
+  /** Page number from 1 (default 1); reaching page N walks N-1 pages, as the official SDK does. */
+  readonly page?: number | undefined
+  /** Page size, 1..100. Default 10. */
+  readonly limit?: number | undefined
+  /** Resume from a cursor instead of walking pages (`page` must then be absent). */
+  readonly nextToken?: string | undefined
+}
+
+/**
+ * One page of sessions. `nextToken` is absent on the last page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionPage {
+  readonly sessions: ReadonlyArray<Session>
+  readonly page: number
+  readonly nextToken: string | undefined
+  readonly maxResults: number
+  readonly totalCount: number | undefined
+  readonly requestId: string | undefined
+}
+
+/**
+ * Errors of pause and resume.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransitionError = CommonError | NotFound | InvalidState | WaitTimeout | ValidationError
+
+/**
+ * Errors of delete. A session that is already gone counts as deleted, so
+ * `NotFound` is not among them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeleteError = CommonError | InvalidState | WaitTimeout | ValidationError
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace AgentBay {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** Creates a session; returns once the server reports it usable. */
+    readonly create: (options?: CreateOptions) => Effect.Effect<Session, CommonError | ValidationError>
+    /**
+     * Creates a session now and deletes it (waiting until it is gone) when the
+     * caller's `Scope` closes: on success, failure and interruption. The release
+     * never fails the scope; a failed delete is logged.
+     */
+    readonly session: (options?: SessionOptions) => Effect.Effect<Session, CommonError | ValidationError, Scope.Scope>
+    readonly get: (session: SessionRef) => Effect.Effect<Session, CommonError | NotFound | ValidationError>
+    /** Every matching session, pulling pages lazily by `NextToken`. */
+    readonly list: (options?: ListOptions) => Stream.Stream<Session, CommonError | ValidationError>
+    /** One page, with the official SDK's `list(labels, page, limit, status)` semantics. */
+    readonly listPage: (options?: ListPageOptions) => Effect.Effect<SessionPage, CommonError | ValidationError>
+    /**
+     * Deletes and waits until the session is gone (not found, `FINISH` or
+     * `DELETED`): first poll at once, then every second, for at most 300 s.
+     */
+    readonly delete: (session: SessionRef, options?: DeleteOptions) => Effect.Effect<void, DeleteError>
+    /**
+     * RUNNING → PAUSED: submits, then polls at once and every 2 s for at most
+     * 600 s. A session that is not RUNNING now is `InvalidState`, nothing sent.
+     */
+    readonly betaPauseAsync: (session: SessionRef, options?: WaitOptions) => Effect.Effect<Session, TransitionError>
+    /** PAUSED → RUNNING, with the same waiting rules as `betaPauseAsync`. */
+    readonly betaResumeAsync: (session: SessionRef, options?: WaitOptions) => Effect.Effect<Session, TransitionError>
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBayClient> = Effect.map(
+  AgentBayClient.AgentBayClient,
+  (client) => AgentBay.of(Operations.make(client))
+)
+
+/**
+ * Every service of the SDK (`AgentBay`, `AgentBayContext`, `BetaNetwork`,
+ * `BetaVolume`) over an `AgentBayClient`: the real one, or the fake from
+ * `@effect-agentbay/testing`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutClient: Layer.Layer<Exclude<Services, AgentBayClient.AgentBayClient>, never, AgentBayClient.AgentBayClient> = Layer.mergeAll(
+  Layer.effect(AgentBay, make),
+  AgentBayContext.layer,
+  BetaNetwork.layer,
+  BetaVolume.layer
+)
+
+/**
+ * What the SDK's layers provide.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services =
+  | AgentBay
+  | AgentBayClient.AgentBayClient
+  | AgentBayContext.AgentBayContext
+  | BetaNetwork.BetaNetwork
+  | BetaVolume.BetaVolume
+
+/**
+ * The SDK against a real endpoint. Needs an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: AgentBayConfig.Options
+): Layer.Layer<Services, ValidationError, HttpClient.HttpClient> =>
+  layerWithoutClient.pipe(Layer.provideMerge(AgentBayClient.layer(options)))
+
+/**
+ * Each field may be a plain value or a `Config`, e.g.
+ * `AgentBay.layerConfig({ apiKey: Config.redacted("MY_KEY") })`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<AgentBayConfig.Options>
+): Layer.Layer<Services, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> => Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -1,0 +1,209 @@
+/**
+ * Typed failures. Schema-backed, so the local runtime and logs can encode them.
+ * Fields hold actions, ids, codes and statuses only: never a key, a URL or a body.
+ *
+ * @since 0.1.0
+ */
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import { SessionStatus } from "./Session.js"
+
+/**
+ * The key was missing, wrong, or not allowed to do this (HTTP 401/403 or the
+ * `InvalidApiKey` code).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AuthError extends Schema.TaggedError<AuthError>("@effect-agentbay/core/AuthError")("AuthError", {
+  action: Schema.String,
+  code: Schema.String,
+  status: Schema.optional(Schema.Number),
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `${this.action}: the API key was rejected (${this.code})`
+  }
+}
+
+/**
+ * An id-addressed call named something that does not exist.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>("@effect-agentbay/core/NotFound")("NotFound", {
+  resource: Schema.Literal("Session", "Context", "Volume", "Network"),
+  id: Schema.String,
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `${this.resource} ${this.id} not found`
+  }
+}
+
+/**
+ * The operation is not valid in the session's current status, or a wait ended in
+ * a status other than its target. `status` is the status seen, when known.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidState extends Schema.TaggedError<InvalidState>("@effect-agentbay/core/InvalidState")(
+  "InvalidState",
+  {
+    sessionId: Schema.String,
+    operation: Schema.String,
+    status: Schema.optional(SessionStatus),
+    requestId: Schema.optional(Schema.String)
+  }
+) {
+  override get message(): string {
+    return `cannot ${this.operation} session ${this.sessionId}: it is ${this.status ?? "in a state that does not allow it"}`
+  }
+}
+
+/**
+ * The server answered with an error code we do not map to a more specific error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ApiError extends Schema.TaggedError<ApiError>("@effect-agentbay/core/ApiError")("ApiError", {
+  action: Schema.String,
+  code: Schema.String,
+  description: Schema.String,
+  status: Schema.optional(Schema.Number),
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `${this.action} failed with ${this.code}: ${this.description}`
+  }
+}
+
+/**
+ * The request did not produce a usable answer: the network failed, the request
+ * timed out, or a non-2xx status came without an error envelope. `cause` is a
+ * sanitised copy of the low-level error (name, message, code), never the request.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>("@effect-agentbay/core/TransportError")(
+  "TransportError",
+  {
+    action: Schema.String,
+    reason: Schema.Literal("Network", "Timeout", "HttpStatus"),
+    status: Schema.optional(Schema.Number),
+    cause: Schema.optional(Schema.String)
+  }
+) {
+  override get message(): string {
+    const detail = this.reason === "HttpStatus" ? `HTTP ${this.status}` : this.reason
+    return `${this.action}: transport failure (${detail})${this.cause ? `: ${this.cause}` : ""}`
+  }
+}
+
+/**
+ * The response was not what the action's schema expects.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-agentbay/core/DecodeError")("DecodeError", {
+  action: Schema.String,
+  detail: Schema.String,
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `${this.action}: unexpected response: ${this.detail}`
+  }
+}
+
+/**
+ * An input was rejected before anything was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ValidationError extends Schema.TaggedError<ValidationError>("@effect-agentbay/core/ValidationError")(
+  "ValidationError",
+  { operation: Schema.String, field: Schema.String, reason: Schema.String }
+) {
+  override get message(): string {
+    return `${this.operation}: ${this.field} ${this.reason}`
+  }
+}
+
+/**
+ * A wait (pause, resume, delete, context sync) did not reach its target in time.
+ * `lastStatus` is the last status seen, if any.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@effect-agentbay/core/WaitTimeout")("WaitTimeout", {
+  sessionId: Schema.String,
+  target: Schema.String,
+  timeout: Schema.String,
+  lastStatus: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `session ${this.sessionId} did not reach ${this.target} within ${this.timeout}` +
+      (this.lastStatus ? ` (last seen: ${this.lastStatus})` : "")
+  }
+}
+
+/**
+ * What any network call can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CommonError = AuthError | TransportError | DecodeError | ApiError
+
+/**
+ * Every error above, as one schema: for encoding errors in fixtures and logs.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AgentBayError = Schema.Union(
+  AuthError,
+  NotFound,
+  InvalidState,
+  ApiError,
+  TransportError,
+  DecodeError,
+  ValidationError,
+  WaitTimeout
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AgentBayError = typeof AgentBayError.Type
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isAgentBayError: (u: unknown) => u is AgentBayError = Schema.is(AgentBayError)
+
+/**
+ * True when sending the same request again may succeed: a network failure or
+ * timeout, HTTP 408/429/5xx, or a throttling/unavailable code. Only idempotent
+ * reads act on it.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRetryable = (error: unknown): boolean => {
+  if (!Predicate.isTagged(error, "TransportError") && !Predicate.isTagged(error, "ApiError")) return false
+  const e = error as TransportError | ApiError
+  if (e._tag === "TransportError") {
+    return e.reason !== "HttpStatus" || [408, 429, 500, 502, 503, 504].includes(e.status ?? 0)
+  }
+  return /Throttling|ServiceUnavailable/.test(e.code) || [429, 503].includes(e.status ?? 0)
+}

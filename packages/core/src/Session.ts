@@ -1,0 +1,201 @@
+/**
+ * Sessions: the status vocabulary, labels, the decoded session record and the
+ * `Session` value handed to users, with operations bound to it.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { CommonError, NotFound, ValidationError } from "./AgentBayError.js"
+
+/**
+ * Every status the API is known to report. `FINISH` is what GetSessionDetail
+ * reports once a session is gone; `DELETED` is what GetSession and list filters
+ * use. `UNKNOWN`, `ERROR` and `FAILED` exist in the official SDKs; whether the
+ * cloud sends the last two is an open question (spec: semantics.md §1.1).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SessionStatus = Schema.Literal(
+  "RUNNING",
+  "PAUSING",
+  "PAUSED",
+  "RESUMING",
+  "DELETING",
+  "DELETED",
+  "FINISH",
+  "UNKNOWN",
+  "ERROR",
+  "FAILED"
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionStatus = typeof SessionStatus.Type
+
+/**
+ * The statuses a list can be filtered by (the official SDK accepts these six).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ListStatus = Schema.Literal("RUNNING", "PAUSING", "PAUSED", "RESUMING", "DELETING", "DELETED")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ListStatus = typeof ListStatus.Type
+
+/**
+ * A non-blank string: used for ids, label keys and label values.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NonBlank = Schema.String.pipe(
+  Schema.filter((s) => s.trim().length > 0, { message: () => "must be a non-blank string" })
+)
+
+/**
+ * Labels: string keys to string values, neither blank. The same rule applies to
+ * `create`, `list` filters and `setLabels` (the official SDK checks only the last).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Labels = Schema.Record({ key: NonBlank, value: NonBlank })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Labels = typeof Labels.Type
+
+/**
+ * One MCP tool a session offers (from `ToolList`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export class ToolInfo extends Schema.Class<ToolInfo>("@effect-agentbay/core/ToolInfo")({
+  name: Schema.String,
+  server: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  inputSchema: Schema.optional(Schema.Unknown),
+  tool: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * What the API tells us about a session. Only `id` and `status` are always
+ * known: a list entry carries just those, `create` and `get` fill in the rest.
+ * Credentials (`token`, `linkUrl`) are `Redacted`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SessionRecord extends Schema.Class<SessionRecord>("@effect-agentbay/core/SessionRecord")({
+  id: Schema.String,
+  status: SessionStatus,
+  imageId: Schema.optional(Schema.String),
+  labels: Schema.optional(Labels),
+  resourceUrl: Schema.optional(Schema.String),
+  token: Schema.optional(Schema.Redacted(Schema.String)),
+  linkUrl: Schema.optional(Schema.Redacted(Schema.String)),
+  appInstanceId: Schema.optional(Schema.String),
+  resourceId: Schema.optional(Schema.String),
+  httpPort: Schema.optional(Schema.String),
+  networkInterfaceIp: Schema.optional(Schema.String),
+  vpcResource: Schema.optional(Schema.Boolean),
+  tools: Schema.optional(Schema.Array(ToolInfo)),
+  requestId: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * GetSessionDetail: the status probe that delete waits on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SessionDetail extends Schema.Class<SessionDetail>("@effect-agentbay/core/SessionDetail")({
+  id: Schema.String,
+  status: SessionStatus,
+  imageId: Schema.optional(Schema.String),
+  regionId: Schema.optional(Schema.String),
+  appInstanceId: Schema.optional(Schema.String),
+  requestId: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * GetMcpResource: how to reach the session's desktop.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ResourceInfo extends Schema.Class<ResourceInfo>("@effect-agentbay/core/ResourceInfo")({
+  sessionId: Schema.String,
+  resourceUrl: Schema.optional(Schema.String),
+  appId: Schema.optional(Schema.String),
+  authCode: Schema.optional(Schema.Redacted(Schema.String)),
+  connectionProperties: Schema.optional(Schema.String),
+  resourceId: Schema.optional(Schema.String),
+  resourceType: Schema.optional(Schema.String),
+  ticket: Schema.optional(Schema.Redacted(Schema.String))
+}) {}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface LinkOptions {
+  /** e.g. `"https"` or `"wss"`. */
+  readonly protocolType?: string | undefined
+  /** A forwarded port; the API accepts 30100..30199. */
+  readonly port?: number | undefined
+}
+
+/**
+ * Errors of an operation addressed to one session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionOpError = CommonError | NotFound | ValidationError
+
+/**
+ * A session: the record as last read, plus operations that address it by id.
+ * The record is a snapshot; `refresh` reads the current one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session extends SessionRecord {
+  /** Replaces all labels (non-empty, no blank keys or values). */
+  readonly setLabels: (labels: Labels) => Effect.Effect<void, SessionOpError>
+  readonly getLabels: () => Effect.Effect<Labels, CommonError | NotFound>
+  /** GetMcpResource. */
+  readonly info: () => Effect.Effect<ResourceInfo, CommonError | NotFound>
+  /** GetLink: an access URL for the session or one of its forwarded ports. */
+  readonly getLink: (options?: LinkOptions) => Effect.Effect<string, SessionOpError>
+  /** GetSessionDetail: the current status and image. */
+  readonly getStatus: () => Effect.Effect<SessionDetail, CommonError | NotFound>
+  /** GetSession again: a fresh record with the same bound operations. */
+  readonly refresh: () => Effect.Effect<Session, CommonError | NotFound>
+}
+
+/**
+ * Anything that names a session: a `Session` (or record) or its id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionRef = string | { readonly id: string }
+
+/**
+ * @since 0.1.0
+ * @category utils
+ */
+export const idOf = (ref: SessionRef): string => typeof ref === "string" ? ref : ref.id

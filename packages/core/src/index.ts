@@ -1,0 +1,67 @@
+/**
+ * @since 0.1.0
+ */
+export * as AgentBay from "./AgentBay.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayClient from "./AgentBayClient.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayConfig from "./AgentBayConfig.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayContext from "./AgentBayContext.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayError from "./AgentBayError.js"
+/**
+ * @since 0.1.0
+ */
+export * as BetaNetwork from "./BetaNetwork.js"
+/**
+ * @since 0.1.0
+ */
+export * as BetaVolume from "./BetaVolume.js"
+/**
+ * @since 0.1.0
+ */
+export * as Lifecycle from "./Lifecycle.js"
+/**
+ * @since 0.1.0
+ */
+export * as Session from "./Session.js"
+/**
+ * @since 0.1.0
+ */
+export * as Wire from "./Wire.js"
+/**
+ * @since 0.1.0
+ */
+export * as WireContext from "./WireContext.js"
+/**
+ * @since 0.1.0
+ */
+export * as WireSession from "./WireSession.js"
+/**
+ * The error classes, also at the root: `import { NotFound } from "@effect-agentbay/core"`.
+ *
+ * @since 0.1.0
+ */
+export {
+  AgentBayError as AgentBayErrorSchema,
+  ApiError,
+  AuthError,
+  type CommonError,
+  DecodeError,
+  InvalidState,
+  isAgentBayError,
+  isRetryable,
+  NotFound,
+  TransportError,
+  ValidationError,
+  WaitTimeout
+} from "./AgentBayError.js"

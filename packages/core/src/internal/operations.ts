@@ -1,0 +1,268 @@
+// The AgentBay service's operations over an AgentBayClient. Internal: the public
+// surface is AgentBay.ts; this file keeps the logic in one readable place.
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as AgentBay from "../AgentBay.js"
+import type { AgentBayClient } from "../AgentBayClient.js"
+import { ApiError, InvalidState, ValidationError, WaitTimeout } from "../AgentBayError.js"
+import * as Lifecycle from "../Lifecycle.js"
+import { idOf, Labels, type Session, type SessionRecord, type SessionRef, type SessionStatus } from "../Session.js"
+import * as Wire from "../Wire.js"
+import * as WireContext from "../WireContext.js"
+import { paginate } from "./paginate.js"
+import { pollUntil } from "./poll.js"
+
+/** Defaults of the waits (spec: semantics.md §1.7). */
+export const defaults = {
+  transition: { interval: Duration.seconds(2), timeout: Duration.seconds(600) },
+  delete: { interval: Duration.seconds(1), timeout: Duration.seconds(300) },
+  sync: { interval: Duration.millis(1500), timeout: Duration.seconds(225) },
+  /** How long a pause/resume may still show the old state before that counts as a failure. */
+  grace: Duration.seconds(10)
+} as const
+
+const fail = (operation: string, field: string, reason: string) =>
+  Effect.fail(new ValidationError({ operation, field, reason }))
+
+const checkId = (operation: string, ref: SessionRef) => {
+  const id = idOf(ref)
+  return typeof id === "string" && id.trim() !== "" ? Effect.succeed(id) : fail(operation, "sessionId", "must be non-blank")
+}
+
+const checkLabels = (operation: string, labels: unknown, options?: { readonly nonEmpty?: boolean }) => {
+  if (labels === undefined) return Effect.void
+  if (!Schema.is(Labels)(labels)) {
+    return fail(operation, "labels", "must map non-blank strings to non-blank strings")
+  }
+  return options?.nonEmpty && Object.keys(labels).length === 0 ? fail(operation, "labels", "must not be empty") : Effect.void
+}
+
+const checkSize = (operation: string, field: string, value: number | undefined) =>
+  value === undefined || Schema.is(Wire.PageSize)(value) ? Effect.void : fail(operation, field, "must be an integer in 1..100")
+
+const checkDuration = (operation: string, field: string, value: Duration.DurationInput | undefined) =>
+  Effect.suspend(() => {
+    if (value === undefined) return Effect.void
+    const d = Duration.decodeUnknown(value)
+    return Option.isSome(d) && Duration.greaterThan(d.value, Duration.zero)
+      ? Effect.void
+      : fail(operation, field, "must be a positive duration")
+  })
+
+export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service => {
+  // A record plus operations bound to its id. The operations are not
+  // enumerable, so logging or comparing a session shows only its data.
+  const bind = (record: SessionRecord): Session => {
+    const id = record.id
+    const ops = {
+      setLabels: (labels: Labels) =>
+        Effect.zipRight(checkLabels("setLabels", labels, { nonEmpty: true }), client.setLabel(id, labels)).pipe(
+          Effect.withSpan("Session.setLabels", { attributes: { "agentbay.session_id": id } })
+        ),
+      getLabels: () => client.getLabel(id).pipe(Effect.withSpan("Session.getLabels", { attributes: { "agentbay.session_id": id } })),
+      info: () => client.getMcpResource(id).pipe(Effect.withSpan("Session.info", { attributes: { "agentbay.session_id": id } })),
+      getLink: (options?: { readonly protocolType?: string | undefined; readonly port?: number | undefined }) =>
+        client.getLink(id, options).pipe(Effect.withSpan("Session.getLink", { attributes: { "agentbay.session_id": id } })),
+      getStatus: () =>
+        client.getSessionDetail(id).pipe(Effect.withSpan("Session.getStatus", { attributes: { "agentbay.session_id": id } })),
+      refresh: () => Effect.map(client.getSession(id), bind)
+    }
+    const session = Object.create(Object.getPrototypeOf(record), Object.getOwnPropertyDescriptors(record)) as Session
+    for (const [name, value] of Object.entries(ops)) {
+      Object.defineProperty(session, name, { value, enumerable: false, writable: false })
+    }
+    return session
+  }
+
+  const create = (options: AgentBay.CreateOptions = {}) =>
+    Effect.zipRight(checkLabels("create", options.labels), client.createMcpSession(options)).pipe(
+      Effect.map(bind),
+      Effect.tap((s) => Effect.annotateCurrentSpan("agentbay.session_id", s.id)),
+      Effect.withSpan("AgentBay.create")
+    )
+
+  const get = (ref: SessionRef) =>
+    Effect.flatMap(checkId("get", ref), (id) =>
+      client.getSession(id).pipe(
+        Effect.map(bind),
+        Effect.withSpan("AgentBay.get", { attributes: { "agentbay.session_id": id } })
+      ))
+
+  // Upload every context of the session and wait until each task is terminal.
+  const syncBeforeDelete = (id: string, options: AgentBay.DeleteOptions) =>
+    Effect.gen(function*() {
+      // No Mode, as the official SDK sends it: the server syncs every context of the session.
+      yield* client.syncContext({ sessionId: id })
+      const tasks = yield* pollUntil(client.getContextInfo({ sessionId: id }), {
+        done: (ts) => ts.every(WireContext.isTerminalTask),
+        interval: defaults.sync.interval,
+        timeout: options.syncTimeout ?? defaults.sync.timeout,
+        onTimeout: () =>
+          new WaitTimeout({
+            sessionId: id,
+            target: "context sync",
+            timeout: Duration.format(Duration.decode(options.syncTimeout ?? defaults.sync.timeout))
+          })
+      })
+      const failed = tasks.filter((t) => t.status === "Failed")
+      if (failed.length > 0) {
+        return yield* new ApiError({
+          action: "SyncContext",
+          code: "SyncFailed",
+          description: failed.map((t) => `${t.taskType} ${t.contextId}:${t.path}: ${t.errorMessage || "failed"}`).join("; ")
+        })
+      }
+    }).pipe(Effect.withSpan("AgentBay.syncContext", { attributes: { "agentbay.session_id": id } }))
+
+  const del = (ref: SessionRef, options: AgentBay.DeleteOptions = {}) =>
+    Effect.gen(function*() {
+      const id = yield* checkId("delete", ref)
+      yield* checkDuration("delete", "timeout", options.timeout)
+      yield* checkDuration("delete", "interval", options.interval)
+      yield* checkDuration("delete", "syncTimeout", options.syncTimeout)
+      yield* Effect.annotateCurrentSpan("agentbay.session_id", id)
+      if (options.syncContext) yield* Effect.catchTag(syncBeforeDelete(id, options), "NotFound", () => Effect.void)
+      const submitted = yield* client.deleteSessionAsync(id).pipe(
+        Effect.as(true),
+        Effect.catchTag("NotFound", () => Effect.succeed(false))
+      )
+      if (!submitted) return
+      // Gone = not found, or FINISH/DELETED (the official SDK accepts only FINISH).
+      const probe = client.getSessionDetail(id).pipe(
+        Effect.map((d): SessionStatus => d.status),
+        Effect.catchTag("NotFound", () => Effect.succeed<SessionStatus>("DELETED"))
+      )
+      const timeout = options.timeout ?? defaults.delete.timeout
+      yield* pollUntil(probe, {
+        done: Lifecycle.isGone,
+        interval: options.interval ?? defaults.delete.interval,
+        timeout,
+        onTimeout: (last) =>
+          new WaitTimeout({
+            sessionId: id,
+            target: "FINISH",
+            timeout: Duration.format(Duration.decode(timeout)),
+            lastStatus: Option.getOrUndefined(last)
+          })
+      })
+    }).pipe(Effect.withSpan("AgentBay.delete"))
+
+  const transition = (operation: "pause" | "resume") => {
+    const t = Lifecycle.transitions[operation]
+    const submit = operation === "pause" ? client.pauseSessionAsync : client.resumeSessionAsync
+    const [from] = t.from
+    return (ref: SessionRef, options: AgentBay.WaitOptions = {}) =>
+      Effect.gen(function*() {
+        const id = yield* checkId(operation, ref)
+        yield* checkDuration(operation, "timeout", options.timeout)
+        yield* checkDuration(operation, "interval", options.interval)
+        yield* Effect.annotateCurrentSpan("agentbay.session_id", id)
+        // Judge by the current state, not by a record the caller may hold.
+        const current = yield* client.getSession(id)
+        if (!Lifecycle.canStart(operation, current.status)) {
+          return yield* new InvalidState({ sessionId: id, operation, status: current.status })
+        }
+        yield* submit(id)
+        const timeout = options.timeout ?? defaults.transition.timeout
+        // Keep polling while in transit; tolerate the old state for a short grace
+        // period (a server may show it briefly); anything else ends the wait.
+        const last = yield* pollUntil(client.getSession(id), {
+          done: (s, elapsed) =>
+            !(s.status === t.via || (s.status === from && Duration.lessThan(elapsed, defaults.grace))),
+          interval: options.interval ?? defaults.transition.interval,
+          timeout,
+          onTimeout: (l) =>
+            new WaitTimeout({
+              sessionId: id,
+              target: t.to,
+              timeout: Duration.format(Duration.decode(timeout)),
+              lastStatus: Option.getOrUndefined(Option.map(l, (r) => r.status))
+            })
+        })
+        if (last.status !== t.to) {
+          return yield* new InvalidState({ sessionId: id, operation, status: last.status, requestId: last.requestId })
+        }
+        return bind(last)
+      }).pipe(Effect.withSpan(`AgentBay.${operation === "pause" ? "betaPauseAsync" : "betaResumeAsync"}`))
+  }
+
+  const listChecks = (operation: string, labels: unknown, size: number | undefined, sizeField: string) =>
+    Effect.zipRight(checkLabels(operation, labels), checkSize(operation, sizeField, size))
+
+  const listPage = (options: AgentBay.ListPageOptions = {}) =>
+    Effect.gen(function*() {
+      yield* listChecks("listPage", options.labels, options.limit, "limit")
+      const page = options.page ?? 1
+      if (!Number.isInteger(page) || page < 1) return yield* fail("listPage", "page", "must be an integer >= 1")
+      if (options.page !== undefined && options.nextToken !== undefined) {
+        return yield* fail("listPage", "nextToken", "cannot be combined with page")
+      }
+      const params = { labels: options.labels, status: options.status, maxResults: options.limit ?? 10 }
+      let token = options.nextToken
+      for (let n = 1; n < page; n++) {
+        const walked = yield* client.listSession({ ...params, nextToken: token })
+        if (walked.nextToken === undefined) {
+          return yield* fail("listPage", "page", `page ${page} is past the last page (${n})`)
+        }
+        token = walked.nextToken
+      }
+      const result = yield* client.listSession({ ...params, nextToken: token })
+      return {
+        sessions: result.sessions.map(bind),
+        page,
+        nextToken: result.nextToken,
+        maxResults: result.maxResults ?? params.maxResults,
+        totalCount: result.totalCount,
+        requestId: result.requestId
+      }
+    }).pipe(Effect.withSpan("AgentBay.listPage"))
+
+  const list = (options: AgentBay.ListOptions = {}) =>
+    Stream.unwrap(
+      Effect.as(
+        listChecks("list", options.labels, options.pageSize, "pageSize"),
+        paginate((nextToken) =>
+          Effect.map(
+            client.listSession({
+              labels: options.labels,
+              status: options.status,
+              maxResults: options.pageSize ?? 10,
+              nextToken
+            }),
+            (page) => ({ items: page.sessions.map(bind), nextToken: page.nextToken })
+          )
+        )
+      )
+    ).pipe(Stream.withSpan("AgentBay.list"))
+
+  const session = (options: AgentBay.SessionOptions = {}) => {
+    const { release = {}, ...createOptions } = options
+    return Effect.acquireRelease(create(createOptions), (s) => {
+      const sync = release.syncContext
+        ? syncBeforeDelete(s.id, release).pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.logWarning(`AgentBay: context sync before releasing session ${s.id} failed; deleting anyway`, cause)
+          )
+        )
+        : Effect.void
+      return Effect.zipRight(sync, del(s, { ...release, syncContext: false })).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning(`AgentBay: could not delete session ${s.id}`, cause)),
+        Effect.withSpan("AgentBay.release", { attributes: { "agentbay.session_id": s.id } })
+      )
+    })
+  }
+
+  return {
+    create,
+    session,
+    get,
+    list,
+    listPage,
+    delete: del,
+    betaPauseAsync: transition("pause"),
+    betaResumeAsync: transition("resume")
+  }
+}

@@ -1,0 +1,34 @@
+// The one polling helper. Internal: not exported from the package.
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+
+/**
+ * Runs `self` at once, then every `interval`, until `done(value, elapsed)` holds,
+ * and returns that value. Once `timeout` has passed it fails with
+ * `onTimeout(lastValue)`. Interrupting the caller stops the polling.
+ */
+export const pollUntil = <A, E, R, E2>(self: Effect.Effect<A, E, R>, options: {
+  readonly done: (value: A, elapsed: Duration.Duration) => boolean
+  readonly interval: Duration.DurationInput
+  readonly timeout: Duration.DurationInput
+  readonly onTimeout: (last: Option.Option<A>) => E2
+}): Effect.Effect<A, E | E2, R> =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    const last = yield* Ref.make(Option.none<A>())
+    const until = (a: A) => Effect.map(Clock.currentTimeMillis, (now) => options.done(a, Duration.millis(now - start)))
+    const polled = Effect.tap(self, (a) => Ref.set(last, Option.some(a))).pipe(
+      Effect.repeat({ schedule: Schedule.spaced(options.interval), until }),
+      Effect.zipRight(Ref.get(last)),
+      Effect.map(Option.getOrThrow) // a completed repeat has run `self` at least once
+    )
+    return yield* Effect.flatten(Effect.timeoutTo(polled, {
+      duration: options.timeout,
+      onSuccess: (a): Effect.Effect<A, E2> => Effect.succeed(a),
+      onTimeout: () => Effect.flatMap(Ref.get(last), (l) => Effect.fail(options.onTimeout(l)))
+    }))
+  })

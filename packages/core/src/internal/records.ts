@@ -1,0 +1,74 @@
+// Wire `Data` to our records. Internal: not exported from the package.
+import * as Redacted from "effect/Redacted"
+import type { CreateParams } from "../AgentBayClient.js"
+import { ResourceInfo, SessionDetail, SessionRecord, ToolInfo } from "../Session.js"
+import type * as WireSession from "../WireSession.js"
+
+type Tools = typeof WireSession.ToolListJson.Type
+type Create = typeof WireSession.CreateMcpSession.data.Type
+type Get = typeof WireSession.GetSession.data.Type
+type Detail = typeof WireSession.GetSessionDetail.data.Type
+type ListItem = typeof WireSession.ListSession.data.Type[number]
+type Resource = typeof WireSession.GetMcpResource.data.Type
+
+const tools = (list: Tools | undefined) => list?.map((t) => new ToolInfo(t))
+const secret = (value: string | undefined) => value === undefined || value === "" ? undefined : Redacted.make(value)
+const text = (value: string | undefined) => value === "" ? undefined : value
+
+export const fromCreate = (d: Create, params: CreateParams, requestId: string | undefined): SessionRecord =>
+  new SessionRecord({
+    id: d.SessionId,
+    status: "RUNNING", // create returns only when the session is usable (spec: semantics.md §1.2)
+    imageId: params.imageId,
+    labels: params.labels,
+    resourceUrl: text(d.ResourceUrl),
+    token: secret(d.Token),
+    linkUrl: secret(d.LinkUrl),
+    appInstanceId: text(d.AppInstanceId),
+    resourceId: text(d.ResourceId),
+    httpPort: text(d.HttpPort),
+    networkInterfaceIp: text(d.NetworkInterfaceIp),
+    vpcResource: d.VpcResource,
+    tools: tools(d.ToolList),
+    requestId
+  })
+
+export const fromGet = (d: Get, requestId: string | undefined): SessionRecord =>
+  new SessionRecord({
+    id: d.SessionId,
+    status: d.Status,
+    resourceUrl: text(d.ResourceUrl),
+    token: secret(d.Token),
+    appInstanceId: text(d.AppInstanceId),
+    resourceId: text(d.ResourceId),
+    httpPort: text(d.HttpPort),
+    networkInterfaceIp: text(d.NetworkInterfaceIp),
+    vpcResource: d.VpcResource,
+    tools: tools(d.ToolList),
+    requestId
+  })
+
+export const fromDetail = (id: string, d: Detail, requestId: string | undefined): SessionDetail =>
+  new SessionDetail({
+    id,
+    status: d.Status,
+    imageId: text(d.ImageId),
+    regionId: text(d.RegionId),
+    appInstanceId: text(d.AppInstanceId),
+    requestId
+  })
+
+export const fromListItem = (d: ListItem): SessionRecord =>
+  new SessionRecord({ id: d.SessionId, status: d.SessionStatus ?? "UNKNOWN" })
+
+export const fromResource = (d: Resource): ResourceInfo =>
+  new ResourceInfo({
+    sessionId: d.SessionId,
+    resourceUrl: text(d.ResourceUrl),
+    appId: text(d.DesktopInfo?.AppId),
+    authCode: secret(d.DesktopInfo?.AuthCode),
+    connectionProperties: text(d.DesktopInfo?.ConnectionProperties),
+    resourceId: text(d.DesktopInfo?.ResourceId),
+    resourceType: text(d.DesktopInfo?.ResourceType),
+    ticket: secret(d.DesktopInfo?.Ticket)
+  })
