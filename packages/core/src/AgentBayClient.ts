@@ -380,14 +380,14 @@ export const interpret = <D, DI>(
     return Effect.fail(new AuthError({ action: name, code: envelope.Code ?? `HTTP${status}`, status, requestId }))
   }
   if (status >= 400 || status < 200 || envelope.Success === false) {
+    // A server may echo the request (and so the key) in its message.
+    const description = Wire.redact(envelope.Message ?? "")
     if (envelope.Code === undefined || envelope.Code === "") {
       return status >= 400
         ? Effect.fail(new TransportError({ action: name, reason: "HttpStatus", status }))
-        : Effect.fail(new ApiError({ action: name, code: "Unknown", description: envelope.Message ?? "", status, requestId }))
+        : Effect.fail(new ApiError({ action: name, code: "Unknown", description, status, requestId }))
     }
-    return Effect.fail(
-      new ApiError({ action: name, code: envelope.Code, description: envelope.Message ?? "", status, requestId })
-    )
+    return Effect.fail(new ApiError({ action: name, code: envelope.Code, description, status, requestId }))
   }
   return Schema.decodeUnknown(action.data)(envelope.Data).pipe(
     Effect.map((data) => ({ data, envelope })),

@@ -35,7 +35,8 @@ export interface Transition {
 
 /**
  * Delete is accepted from every live state, transitional ones included, so that
- * releasing a session can never be refused (the cloud's rule for deleting a
+ * releasing a session can never be refused, and deleting a deleted session is a
+ * no-op (idempotent) (the cloud's rule for deleting a
  * PAUSED or PAUSING session is open; this is our choice). Pause and resume only
  * start from their stable source state.
  *
@@ -45,7 +46,12 @@ export interface Transition {
 export const transitions: Readonly<Record<Operation, Transition>> = {
   pause: { from: ["RUNNING"], via: "PAUSING", to: "PAUSED", noop: ["PAUSING", "PAUSED"] },
   resume: { from: ["PAUSED"], via: "RESUMING", to: "RUNNING", noop: ["RESUMING", "RUNNING"] },
-  delete: { from: ["RUNNING", "PAUSED", "PAUSING", "RESUMING"], via: "DELETING", to: "DELETED", noop: ["DELETING"] }
+  delete: {
+    from: ["RUNNING", "PAUSED", "PAUSING", "RESUMING"],
+    via: "DELETING",
+    to: "DELETED",
+    noop: ["DELETING", "DELETED", "FINISH"]
+  }
 }
 
 /**

@@ -67,7 +67,13 @@ export const NonBlank = Schema.String.pipe(
  * @since 0.1.0
  * @category schemas
  */
-export const Labels = Schema.Record({ key: NonBlank, value: NonBlank })
+export const Labels = Schema.Record({ key: Schema.String, value: NonBlank }).pipe(
+  // Not `key: NonBlank`: a Record drops keys that fail its key schema instead of
+  // rejecting them, so `{ " ": "x" }` would pass and go out as `{}`.
+  Schema.filter((labels) => Object.keys(labels).every((key) => key.trim().length > 0), {
+    message: () => "label keys must be non-blank strings"
+  })
+)
 
 /**
  * @since 0.1.0

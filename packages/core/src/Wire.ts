@@ -162,7 +162,9 @@ export const Code = {
  * @category utils
  */
 export const redact = (text: string): string =>
-  text.replace(/(Authorization=)[^&\s"']*/gi, "$1<redacted>").replace(/(Bearer(?:%20|\+|\s))[^&\s"']+/gi, "$1<redacted>")
+  // `Bearer <key>` first: in decoded text (`Authorization=Bearer sk-1`) the
+  // `Authorization=` rule stops at the space and would leave the key behind.
+  text.replace(/(Bearer(?:%20|\+|\s))[^&\s"']+/gi, "$1<redacted>").replace(/(Authorization=)[^&\s"']*/gi, "$1<redacted>")
 
 /**
  * The form fields of a request, as the wire wants them: strings only, `undefined`

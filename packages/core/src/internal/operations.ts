@@ -125,16 +125,19 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
       yield* checkDuration("delete", "syncTimeout", options.syncTimeout)
       yield* Effect.annotateCurrentSpan("agentbay.session_id", id)
       if (options.syncContext) yield* Effect.catchTag(syncBeforeDelete(id, options), "NotFound", () => Effect.void)
-      const submitted = yield* client.deleteSessionAsync(id).pipe(
-        Effect.as(true),
-        Effect.catchTag("NotFound", () => Effect.succeed(false))
-      )
-      if (!submitted) return
       // Gone = not found, or FINISH/DELETED (the official SDK accepts only FINISH).
       const probe = client.getSessionDetail(id).pipe(
         Effect.map((d): SessionStatus => d.status),
         Effect.catchTag("NotFound", () => Effect.succeed<SessionStatus>("DELETED"))
       )
+      const submitted = yield* client.deleteSessionAsync(id).pipe(
+        Effect.as(true),
+        Effect.catchTag("NotFound", () => Effect.succeed(false)),
+        // A server refuses to delete a deleted session (Lifecycle.decide): already gone counts as deleted.
+        Effect.catchTag("InvalidState", (e) =>
+          Effect.flatMap(probe, (status) => Lifecycle.isGone(status) ? Effect.succeed(false) : Effect.fail(e)))
+      )
+      if (!submitted) return
       const timeout = options.timeout ?? defaults.delete.timeout
       yield* pollUntil(probe, {
         done: Lifecycle.isGone,
