@@ -33,7 +33,17 @@ export class AgentBay extends Context.Tag("@effect-agentbay/core/AgentBay")<Agen
  * @since 0.1.0
  * @category options
  */
-export interface CreateOptions extends AgentBayClient.CreateParams {}
+export interface CreateOptions extends AgentBayClient.CreateParams {
+  /**
+   * With `contextSync`, wait until the contexts' initial download has finished
+   * (polls GetContextInfo at once, then every 1.5 s). Default true. A failed task
+   * fails the create with `ApiError` code `ContextSyncFailed`; either way the new
+   * session is deleted before the error is returned.
+   */
+  readonly waitForContextSync?: boolean | undefined
+  /** Bound on that wait. Default 225 s (the official SDK's 150 × 1.5 s); then `WaitTimeout`. */
+  readonly contextSyncTimeout?: Duration.DurationInput | undefined
+}
 
 /**
  * How a wait polls: first poll at once, then every `interval`, until `timeout`.
@@ -112,6 +122,14 @@ export interface SessionPage {
 }
 
 /**
+ * Errors of create. `WaitTimeout` only with `contextSync` (the initial sync wait).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateError = CommonError | ValidationError | WaitTimeout
+
+/**
  * Errors of pause and resume.
  *
  * @since 0.1.0
@@ -138,13 +156,13 @@ export declare namespace AgentBay {
    */
   export interface Service {
     /** Creates a session; returns once the server reports it usable. */
-    readonly create: (options?: CreateOptions) => Effect.Effect<Session, CommonError | ValidationError>
+    readonly create: (options?: CreateOptions) => Effect.Effect<Session, CreateError>
     /**
      * Creates a session now and deletes it (waiting until it is gone) when the
      * caller's `Scope` closes: on success, failure and interruption. The release
      * never fails the scope; a failed delete is logged.
      */
-    readonly session: (options?: SessionOptions) => Effect.Effect<Session, CommonError | ValidationError, Scope.Scope>
+    readonly session: (options?: SessionOptions) => Effect.Effect<Session, CreateError, Scope.Scope>
     readonly get: (session: SessionRef) => Effect.Effect<Session, CommonError | NotFound | ValidationError>
     /** Every matching session, pulling pages lazily by `NextToken`. */
     readonly list: (options?: ListOptions) => Stream.Stream<Session, CommonError | ValidationError>

@@ -69,6 +69,8 @@ describe("golden: create", () => {
     readonly name: string
     readonly options: AgentBay.CreateOptions
     readonly extra?: Record<string, string>
+    /** Replay every exchange of the fixture, not only CreateMcpSession. */
+    readonly full?: boolean
   }> = [
     { name: "create", options: {} },
     { name: "create-with-labels", options: { labels } },
@@ -89,7 +91,9 @@ describe("golden: create", () => {
           { contextId: contextId(1), path: "/home/wuying/data", policy: JSON.parse(persistence[0].Policy) },
           { contextId: contextId(2), path: "/home/wuying/cache" }
         ]
-      }
+      },
+      // Like the official client, create then waits for the contexts' sync (GetContextInfo).
+      full: true
     }
   ]
 
@@ -98,14 +102,19 @@ describe("golden: create", () => {
       Effect.gen(function*() {
         const fixture = Fixtures.load(c.name)
         const create = fixture.exchanges[0]!
-        // Only CreateMcpSession: the official client's follow-ups (mobile shell calls for
-        // extraConfigs, the GetContextInfo wait for contextSync) are not ours.
-        const { requests, result } = yield* golden([create.response], withBay((bay) => bay.create(c.options)))
-        assert.strictEqual(requests.length, 1)
+        // The official client's mobile shell calls after extraConfigs are not ours (no
+        // tools in this release); the GetContextInfo wait for contextSync is (`full`).
+        const exchanges = c.full ? fixture.exchanges : [create]
+        const { requests, result } = yield* golden(
+          exchanges.map((x) => x.response),
+          withBay((bay) => bay.create(c.options))
+        )
+        assert.strictEqual(requests.length, exchanges.length)
         Fixtures.assertRequest(requests[0]!, create.request, {
           ownValue: ["SdkStats"],
           ...(c.extra ? { extra: c.extra } : {})
         })
+        if (c.full) Fixtures.assertRequests(requests.slice(1), exchanges.slice(1))
         assert.deepStrictEqual(JSON.parse(new Map(requests[0]!.form).get("SdkStats")!), Wire.sdkStats)
 
         const s = right(result)

@@ -77,13 +77,6 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
     return session
   }
 
-  const create = (options: AgentBay.CreateOptions = {}) =>
-    Effect.zipRight(checkLabels("create", options.labels), client.createMcpSession(options)).pipe(
-      Effect.map(bind),
-      Effect.tap((s) => Effect.annotateCurrentSpan("agentbay.session_id", s.id)),
-      Effect.withSpan("AgentBay.create")
-    )
-
   const get = (ref: SessionRef) =>
     Effect.flatMap(checkId("get", ref), (id) =>
       client.getSession(id).pipe(
@@ -91,31 +84,34 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
         Effect.withSpan("AgentBay.get", { attributes: { "agentbay.session_id": id } })
       ))
 
-  // Upload every context of the session and wait until each task is terminal.
-  const syncBeforeDelete = (id: string, options: AgentBay.DeleteOptions) =>
+  // Waits until every sync task of the session is terminal (Success/Failed);
+  // any Failed task fails the wait with the tasks' messages.
+  const awaitSync = (id: string, timeout: Duration.DurationInput, operation: string) =>
     Effect.gen(function*() {
-      // No Mode, as the official SDK sends it: the server syncs every context of the session.
-      yield* client.syncContext({ sessionId: id })
       const tasks = yield* pollUntil(client.getContextInfo({ sessionId: id }), {
         done: (ts) => ts.every(WireContext.isTerminalTask),
         interval: defaults.sync.interval,
-        timeout: options.syncTimeout ?? defaults.sync.timeout,
+        timeout,
         onTimeout: () =>
-          new WaitTimeout({
-            sessionId: id,
-            target: "context sync",
-            timeout: Duration.format(Duration.decode(options.syncTimeout ?? defaults.sync.timeout))
-          })
+          new WaitTimeout({ sessionId: id, target: "context sync", timeout: Duration.format(Duration.decode(timeout)) })
       })
       const failed = tasks.filter((t) => t.status === "Failed")
       if (failed.length > 0) {
         return yield* new ApiError({
-          action: "SyncContext",
-          code: "SyncFailed",
+          action: operation,
+          code: "ContextSyncFailed",
           description: failed.map((t) => `${t.taskType} ${t.contextId}:${t.path}: ${t.errorMessage || "failed"}`).join("; ")
         })
       }
-    }).pipe(Effect.withSpan("AgentBay.syncContext", { attributes: { "agentbay.session_id": id } }))
+    })
+
+  // Upload every context of the session and wait until each task is terminal.
+  const syncBeforeDelete = (id: string, options: AgentBay.DeleteOptions) =>
+    // No Mode, as the official SDK sends it: the server syncs every context of the session.
+    Effect.zipRight(
+      client.syncContext({ sessionId: id }),
+      awaitSync(id, options.syncTimeout ?? defaults.sync.timeout, "SyncContext")
+    ).pipe(Effect.withSpan("AgentBay.syncContext", { attributes: { "agentbay.session_id": id } }))
 
   const del = (ref: SessionRef, options: AgentBay.DeleteOptions = {}) =>
     Effect.gen(function*() {
@@ -152,6 +148,40 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
           })
       })
     }).pipe(Effect.withSpan("AgentBay.delete"))
+
+  // With contextSync, create also waits for the initial download of the contexts
+  // and reports its outcome (the official SDK waits, then reports success anyway).
+  // A failed or timed-out wait, or an interruption, deletes the new session first:
+  // a failed create leaves nothing behind.
+  const create = (options: AgentBay.CreateOptions = {}) =>
+    Effect.gen(function*() {
+      yield* checkLabels("create", options.labels)
+      yield* checkDuration("create", "contextSyncTimeout", options.contextSyncTimeout)
+      const { contextSyncTimeout, waitForContextSync, ...params } = options
+      const record = yield* client.createMcpSession(params)
+      yield* Effect.annotateCurrentSpan("agentbay.session_id", record.id)
+      if ((options.contextSync?.length ?? 0) > 0 && waitForContextSync !== false) {
+        yield* awaitSync(record.id, contextSyncTimeout ?? defaults.sync.timeout, "CreateMcpSession").pipe(
+          Effect.catchTag("NotFound", (e) =>
+            Effect.fail(
+              new ApiError({
+                action: "CreateMcpSession",
+                code: Wire.Code.SessionNotFound,
+                description: "the new session disappeared during its initial context sync",
+                requestId: e.requestId
+              })
+            )),
+          Effect.onError(() =>
+            del(record.id).pipe(
+              Effect.catchAllCause((cause) =>
+                Effect.logWarning(`AgentBay: could not delete session ${record.id} after a failed create`, cause)
+              )
+            )
+          )
+        )
+      }
+      return bind(record)
+    }).pipe(Effect.withSpan("AgentBay.create"))
 
   const transition = (operation: "pause" | "resume") => {
     const t = Lifecycle.transitions[operation]
