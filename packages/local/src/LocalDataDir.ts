@@ -1,0 +1,118 @@
+/**
+ * The data directory of the local runtime: its layout, and the marker that says
+ * a server is using it (`server.json`: pid and endpoint), so that two servers
+ * never share one directory and the CLI does not edit sessions under a running one.
+ *
+ * ```
+ * <dataDir>/agentbay.db   SQLite (WAL: also agentbay.db-wal, agentbay.db-shm)
+ * <dataDir>/api-key       the generated key, mode 0600 (first start only)
+ * <dataDir>/server.json   present while a server runs
+ * <dataDir>/sandboxes/    one tree per session (Sandbox)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import type { PlatformError } from "@effect/platform/Error"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { keyFileName } from "./LocalAuth.js"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const files = {
+  database: "agentbay.db",
+  apiKey: keyFileName,
+  server: "server.json",
+  sandboxes: "sandboxes"
+} as const
+
+/**
+ * What `server.json` holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ServerMarker = Schema.Struct({
+  pid: Schema.Number,
+  endpoint: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ServerMarker = typeof ServerMarker.Type
+
+/**
+ * Another live process serves this data dir.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InUse extends Schema.TaggedError<InUse>("@effect-agentbay/local/InUse")("InUse", {
+  dataDir: Schema.String,
+  marker: ServerMarker
+}) {
+  override get message(): string {
+    const at = this.marker.endpoint === undefined ? "" : ` at ${this.marker.endpoint}`
+    return `${this.dataDir} is in use by a running agentbay-local server (pid ${this.marker.pid}${at})`
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * The server currently using `dataDir`, if its process is alive. A marker left
+ * by a killed server is ignored.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const running = (
+  dataDir: string
+): Effect.Effect<Option.Option<ServerMarker>, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const text = yield* fs.readFileString(path.join(dataDir, files.server))
+    const marker = yield* Schema.decodeUnknown(Schema.parseJson(ServerMarker))(text)
+    return marker.pid !== process.pid && alive(marker.pid) ? Option.some(marker) : Option.none()
+  }).pipe(Effect.orElseSucceed(() => Option.none<ServerMarker>()))
+
+/**
+ * Claims `dataDir` for this process until the scope closes; fails with `InUse`
+ * when another live server holds it. `publish` records the endpoint once known.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const claim = (
+  dataDir: string
+): Effect.Effect<
+  { readonly publish: (endpoint: string) => Effect.Effect<void, PlatformError> },
+  InUse | PlatformError,
+  FileSystem.FileSystem | Path.Path | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const file = path.join(dataDir, files.server)
+    const other = yield* running(dataDir)
+    if (Option.isSome(other)) return yield* new InUse({ dataDir, marker: other.value })
+    const write = (marker: ServerMarker) => fs.writeFileString(file, JSON.stringify(marker) + "\n", { mode: 0o600 })
+    yield* Effect.acquireRelease(write({ pid: process.pid }), () => Effect.ignore(fs.remove(file)))
+    return { publish: (endpoint: string) => write({ pid: process.pid, endpoint }) }
+  })

@@ -1,0 +1,321 @@
+/**
+ * What each wire action does, without HTTP: `LocalServer` hands over the merged
+ * query and form fields, this module checks the key, decodes the fields with the
+ * same per-action schemas the client encodes with (`WireSession`, `WireContext`),
+ * runs the action on `LocalSessions`, encodes `Data` with the same descriptor and
+ * answers `[httpStatus, envelope]`. It never fails: every domain failure becomes
+ * an error envelope, a defect a generic 500 (logged). Codes and statuses are the
+ * spec's Local choices (wire-protocol.md §2.3).
+ *
+ * @since 0.1.0
+ */
+import { AuthError, type InvalidState, type NotFound, ValidationError } from "@effect-agentbay/core/AgentBayError"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as Wire from "@effect-agentbay/core/Wire"
+import * as WireContext from "@effect-agentbay/core/WireContext"
+import * as WireSession from "@effect-agentbay/core/WireSession"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { randomBytes } from "node:crypto"
+import { LocalAuth } from "./LocalAuth.js"
+import { LocalSessions } from "./LocalSessions.js"
+import type { SessionRow } from "./LocalStore.js"
+import type { SandboxError } from "./Sandbox.js"
+
+/**
+ * What the runtime needs to know about the HTTP request besides its fields.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestInfo {
+  /** `host[:port]` the client used, for the URLs handed out (ResourceUrl, GetLink). */
+  readonly host: string
+}
+
+/**
+ * One answer: the HTTP status and the JSON envelope (exact PascalCase keys).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reply {
+  readonly status: number
+  readonly body: Wire.Envelope
+}
+
+/**
+ * @since 0.1.0
+ * @category utils
+ */
+export const makeRequestId = (): string => randomBytes(8).toString("hex").toUpperCase()
+
+/**
+ * An error envelope; `HttpStatusCode` equals the HTTP status.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const failure = (status: number, code: string, message: string): Reply => ({
+  status,
+  body: { RequestId: makeRequestId(), Success: false, Code: code, Message: message, HttpStatusCode: status }
+})
+
+/**
+ * A success envelope, with `Data` and the top-level paging fields when given.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const success = (
+  extra: Pick<Wire.Envelope, "Data" | "NextToken" | "MaxResults" | "TotalCount"> = {}
+): Reply => ({
+  status: 200,
+  body: { RequestId: makeRequestId(), Success: true, Code: Wire.Code.Ok, Message: "", HttpStatusCode: 200, ...extra }
+})
+
+type Failure = AuthError | NotFound | InvalidState | ValidationError | SandboxError
+
+// The server's side of the shared code table.
+const toReply = (e: Failure): Reply => {
+  switch (e._tag) {
+    case "AuthError":
+      return failure(401, Wire.Code.InvalidApiKey, "The API key is invalid or missing")
+    case "NotFound":
+      return failure(400, Wire.Code.SessionNotFound, e.message)
+    case "InvalidState":
+      return failure(400, Wire.Code.InvalidStatus, e.message)
+    case "ValidationError":
+      return failure(400, Wire.Code.InvalidParameter, `${e.field}: ${e.reason}`)
+    case "SandboxError":
+      return failure(500, Wire.Code.InternalError, `The session's sandbox could not ${e.operation}`)
+  }
+}
+
+/**
+ * `NextToken` of ListSession: opaque to clients, the last `seq` seen inside.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const pageToken = {
+  encode: (after: number): string => Buffer.from(`after:${after}`).toString("base64url"),
+  decode: (token: string): Option.Option<number> => {
+    const match = /^after:(\d{1,15})$/.exec(Buffer.from(token, "base64url").toString("utf8"))
+    return match === null ? Option.none() : Option.some(Number(match[1]))
+  }
+}
+
+interface Caller {
+  readonly owner: string
+  readonly host: string
+}
+
+interface Outcome<D> {
+  readonly data?: D | undefined
+  readonly page?: { readonly NextToken: string; readonly MaxResults: number; readonly TotalCount: number } | undefined
+}
+
+type Handler = (fields: Wire.Form, ctx: Caller) => Effect.Effect<Reply, Failure>
+
+const invalid = (action: string, field: string, reason: string) =>
+  new ValidationError({ operation: action, field, reason })
+
+// Decode the fields with the action's own schema, run, encode `Data` with the same descriptor.
+const on = <P, PI extends Wire.Form, D, DI>(
+  action: Wire.Action<string, P, PI, D, DI>,
+  run: (params: P, ctx: Caller) => Effect.Effect<Outcome<D>, Failure>
+): readonly [string, Handler] => [action.name, (fields, ctx) =>
+  Schema.decodeUnknown(action.params)(fields).pipe(
+    Effect.mapError((e) => {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(e)
+      const field = issue === undefined || issue.path.length === 0 ? "params" : issue.path.map(String).join(".")
+      return invalid(action.name, field, issue?.message ?? e.message)
+    }),
+    Effect.flatMap((params) => run(params, ctx)),
+    Effect.flatMap(({ data, page }) =>
+      data === undefined
+        ? Effect.succeed(success(page))
+        : Effect.map(Effect.orDie(Schema.encode(action.data)(data)), (Data) => success({ Data, ...page }))
+    )
+  )]
+
+const urls = (host: string, id: string) => ({
+  resource: `http://${host}/resource/${id}`,
+  link: `http://${host}/link/${id}`
+})
+
+const sessionData = (row: SessionRow, host: string) => ({
+  SessionId: row.id,
+  ResourceUrl: urls(host, row.id).resource,
+  Success: true,
+  Token: row.token,
+  AppInstanceId: `ai-${row.id}`,
+  ResourceId: `res-${row.id}`,
+  HttpPort: "",
+  NetworkInterfaceIp: "",
+  VpcResource: false
+})
+
+const none = <D>(): Outcome<D> => ({})
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class LocalRuntime
+  extends Context.Tag("@effect-agentbay/local/LocalRuntime")<LocalRuntime, LocalRuntime.Service>()
+{}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace LocalRuntime {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** Answers one request from its merged fields. Never fails. */
+    readonly handle: (fields: Wire.Form, request: RequestInfo) => Effect.Effect<Reply>
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | LocalAuth> = Effect.gen(function*() {
+  const sessions = yield* LocalSessions
+  const auth = yield* LocalAuth
+
+  const transition = (operation: Lifecycle.Operation) => (p: { readonly SessionId: string }, ctx: Caller) =>
+    Effect.as(sessions.transition(ctx.owner, p.SessionId, operation), none<unknown>())
+
+  const handlers = new Map<string, Handler>([
+    on(WireSession.CreateMcpSession, ({ ImageId, Labels, ...rest }, ctx) =>
+      sessions.create({ owner: ctx.owner, imageId: ImageId, labels: Labels ?? {}, params: rest }).pipe(
+        Effect.map((row) => ({ data: sessionData(row, ctx.host) }))
+      )),
+    on(WireSession.GetSession, (p, ctx) =>
+      Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => {
+        const { SessionId, ...rest } = sessionData(row, ctx.host)
+        return { data: { SessionId, Status: row.status, ...rest } }
+      })),
+    on(WireSession.GetSessionDetail, (p, ctx) =>
+      Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({
+        data: {
+          Status: Lifecycle.detailStatus(row.status),
+          ImageId: row.imageId,
+          RegionId: "local",
+          AppInstanceId: `ai-${row.id}`
+        }
+      }))),
+    on(WireSession.ListSession, (p, ctx) =>
+      Effect.gen(function*() {
+        const limit = p.MaxResults ?? 10
+        const after = p.NextToken === undefined || p.NextToken === "" ? Option.some(0) : pageToken.decode(p.NextToken)
+        if (Option.isNone(after)) {
+          return yield* invalid("ListSession", "NextToken", "is not a token this server issued")
+        }
+        const page = yield* sessions.list({
+          owner: ctx.owner,
+          labels: p.Labels ?? {},
+          status: p.Status,
+          after: after.value,
+          limit: limit + 1
+        })
+        const rows = page.rows.slice(0, limit)
+        const last = rows.at(-1)
+        return {
+          data: rows.map((r) => ({ SessionId: r.id, SessionStatus: r.status })),
+          page: {
+            NextToken: page.rows.length > limit && last !== undefined ? pageToken.encode(last.seq) : "",
+            MaxResults: limit,
+            TotalCount: page.total
+          }
+        }
+      })),
+    on(WireSession.DeleteSessionAsync, transition("delete")),
+    on(WireSession.PauseSessionAsync, transition("pause")),
+    on(WireSession.ResumeSessionAsync, transition("resume")),
+    on(WireSession.ReleaseMcpSession, (p, ctx) =>
+      Effect.as(sessions.transition(ctx.owner, p.SessionId, "delete", { immediate: true }), none<unknown>())),
+    on(
+      WireSession.SetLabel,
+      (p, ctx) => Effect.as(sessions.setLabels(ctx.owner, p.SessionId, p.Labels), none<unknown>())
+    ),
+    on(WireSession.GetLabel, (p, ctx) =>
+      Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({ data: { Labels: row.labels } }))),
+    on(WireSession.GetLink, (p, ctx) =>
+      Effect.map(sessions.getLive(ctx.owner, p.SessionId, "getLink"), (row) => ({
+        data: { Url: `${urls(ctx.host, row.id).link}${p.Port === undefined ? "" : `/port/${p.Port}`}` }
+      }))),
+    on(WireSession.GetMcpResource, (p, ctx) =>
+      Effect.map(sessions.getLive(ctx.owner, p.SessionId, "info"), (row) => ({
+        data: {
+          SessionId: row.id,
+          ResourceUrl: urls(ctx.host, row.id).resource,
+          DesktopInfo: {
+            AppId: `ai-${row.id}`,
+            AuthCode: randomBytes(8).toString("hex"),
+            ConnectionProperties: "",
+            ResourceId: `res-${row.id}`,
+            ResourceType: "",
+            Ticket: ""
+          }
+        }
+      }))),
+    // Contexts are not implemented locally yet: SyncContext accepts the request
+    // and does nothing, GetContextInfo reports no tasks (an empty ContextStatus),
+    // which every client reads as "sync finished". This keeps delete-with-sync working.
+    on(WireContext.SyncContext, (p, ctx) =>
+      Effect.as(sessions.getLive(ctx.owner, p.SessionId, "syncContext"), none<unknown>())),
+    on(WireContext.GetContextInfo, (p, ctx) =>
+      Effect.as(sessions.get(ctx.owner, p.SessionId), { data: { ContextStatus: WireContext.encodeTasks([]) } }))
+  ])
+
+  const handle = (fields: Wire.Form, request: RequestInfo): Effect.Effect<Reply> => {
+    const action = fields.Action ?? ""
+    const run = Effect.gen(function*() {
+      const owner = auth.authenticate(fields.Authorization)
+      if (Option.isNone(owner)) return yield* new AuthError({ action, code: Wire.Code.InvalidApiKey, status: 401 })
+      if (action === "") return failure(400, Wire.Code.InvalidParameter, "Action: is missing")
+      const handler = handlers.get(action)
+      if (handler === undefined) {
+        return failure(404, Wire.Code.ActionNotFound, `Action ${action} is not supported by the local runtime`)
+      }
+      return yield* handler(fields, { owner: owner.value, host: request.host })
+    })
+    return run.pipe(
+      Effect.catchAll((e) =>
+        e._tag === "SandboxError"
+          ? Effect.as(
+            Effect.logError(`agentbay-local: ${action}: sandbox ${e.operation} failed: ${e.reason}`),
+            toReply(e)
+          )
+          : Effect.succeed(toReply(e))
+      ),
+      Effect.catchAllCause((cause) =>
+        Effect.as(
+          Effect.logError(`agentbay-local: ${action} failed with a defect`, Cause.squash(cause)),
+          failure(500, Wire.Code.InternalError, "Internal error")
+        )
+      ),
+      Effect.withSpan("LocalRuntime.handle", { attributes: { "agentbay.action": action } })
+    )
+  }
+
+  return LocalRuntime.of({ handle })
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<LocalRuntime, never, LocalSessions | LocalAuth> = Layer.effect(LocalRuntime, make)

@@ -1,0 +1,358 @@
+/**
+ * Sessions of the local runtime, without the wire: create, read (settling due
+ * transitions on read), list, pause/resume/delete, labels, and the start-up
+ * reconciliation. Every lifecycle rule comes from core's `Lifecycle`; the state
+ * lives in `LocalStore`; each session is a `Sandbox`, frozen, thawed or killed
+ * when a transition is accepted (the intermediate status then lasts
+ * `transitionDelay` on the `Clock`).
+ *
+ * @since 0.1.0
+ */
+import { InvalidState, NotFound } from "@effect-agentbay/core/AgentBayError"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import { SessionStatus } from "@effect-agentbay/core/Session"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { randomBytes } from "node:crypto"
+import * as LocalStore from "./LocalStore.js"
+import { Sandbox, type SandboxError } from "./Sandbox.js"
+
+/**
+ * Statuses of sessions that no longer exist (left out of unfiltered lists).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const goneStatuses: ReadonlyArray<SessionStatus> = SessionStatus.literals.filter(Lifecycle.isGone)
+
+/**
+ * The image of a session created without `ImageId`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultImageId = "linux_latest"
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface Options {
+  /** How long PAUSING, RESUMING and DELETING last. Default 300 ms; 0 settles at once. */
+  readonly transitionDelay?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultTransitionDelay: Duration.Duration = Duration.millis(300)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateInput {
+  readonly owner: string
+  readonly imageId?: string | undefined
+  readonly labels: Readonly<Record<string, string>>
+  /** The other request fields, kept as received. */
+  readonly params: Readonly<Record<string, unknown>>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListInput {
+  readonly owner: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly status?: SessionStatus | undefined
+  readonly after: number
+  readonly limit: number
+}
+
+/**
+ * What the start-up reconciliation did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reconciled {
+  /** Transitions caught in flight and settled. */
+  readonly settled: number
+  readonly started: number
+  readonly paused: number
+  readonly destroyed: number
+  /** Sandbox operations that failed (logged). */
+  readonly failed: number
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class LocalSessions
+  extends Context.Tag("@effect-agentbay/local/LocalSessions")<LocalSessions, LocalSessions.Service>()
+{}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace LocalSessions {
+  /**
+   * Ids are only visible to their owner: another owner gets `NotFound`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** Starts the sandbox, then records the session as RUNNING. */
+    readonly create: (input: CreateInput) => Effect.Effect<LocalStore.SessionRow, SandboxError>
+    /** The session as of now (a due transition is settled first). Deleted sessions are still found. */
+    readonly get: (owner: string, id: string) => Effect.Effect<LocalStore.SessionRow, NotFound>
+    /** Like `get`, but a gone session is `InvalidState` for `operation`. */
+    readonly getLive: (
+      owner: string,
+      id: string,
+      operation: string
+    ) => Effect.Effect<LocalStore.SessionRow, NotFound | InvalidState>
+    readonly list: (input: ListInput) => Effect.Effect<LocalStore.SessionPage>
+    /**
+     * Accepts, no-ops or rejects per `Lifecycle.decide`. `immediate` skips the
+     * intermediate status (ReleaseMcpSession).
+     */
+    readonly transition: (
+      owner: string,
+      id: string,
+      operation: Lifecycle.Operation,
+      options?: { readonly immediate?: boolean | undefined }
+    ) => Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError>
+    /** Replaces the labels of a live session. */
+    readonly setLabels: (
+      owner: string,
+      id: string,
+      labels: Readonly<Record<string, string>>
+    ) => Effect.Effect<void, NotFound | InvalidState>
+    /** Settles in-flight transitions at once and restarts, re-pauses or destroys sandboxes. */
+    readonly reconcile: Effect.Effect<Reconciled>
+  }
+}
+
+/**
+ * The lifecycle state held by a row.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const stateOf = (row: LocalStore.SessionRow): Lifecycle.State =>
+  row.pendingStatus !== null && row.pendingAt !== null
+    ? { status: row.status, pending: { status: row.pendingStatus, at: row.pendingAt } }
+    : { status: row.status }
+
+const withState = (row: LocalStore.SessionRow, state: Lifecycle.State, now: number) =>
+  new LocalStore.SessionRow({
+    ...row,
+    status: state.status,
+    pendingStatus: state.pending?.status ?? null,
+    pendingAt: state.pending?.at ?? null,
+    updatedAt: now
+  })
+
+const sameState = (a: Lifecycle.State, b: Lifecycle.State) =>
+  a.status === b.status && a.pending?.status === b.pending?.status && a.pending?.at === b.pending?.at
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex")
+
+// Compare-and-set races (a concurrent settle) are retried this many times.
+const attempts = 3
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<LocalSessions.Service, never, LocalStore.LocalStore | Sandbox> =>
+  Effect.gen(function*() {
+    const store = yield* LocalStore.LocalStore
+    const sandbox = yield* Sandbox
+    const delay = Duration.toMillis(Duration.decode(options.transitionDelay ?? defaultTransitionDelay))
+    // Transitions of existing sessions are read-decide-write: one at a time.
+    const lock = yield* Effect.makeSemaphore(1)
+
+    // Writes `next` if the row still holds what we read; says whether it did.
+    const write = (row: LocalStore.SessionRow, next: Lifecycle.State, now: number) =>
+      Effect.map(
+        store.setState(row.id, stateOf(row), next, now),
+        (ok) => ok ? Option.some(withState(row, next, now)) : Option.none()
+      )
+
+    const settle = (row: LocalStore.SessionRow, now: number, left = attempts): Effect.Effect<LocalStore.SessionRow> =>
+      Effect.gen(function*() {
+        const next = Lifecycle.settle(stateOf(row), now)
+        if (sameState(next, stateOf(row))) return row
+        const written = yield* write(row, next, now)
+        if (Option.isSome(written) || left <= 1) return Option.getOrElse(written, () => row)
+        const fresh = yield* store.findSession(row.id)
+        return Option.isSome(fresh) ? yield* settle(fresh.value, now, left - 1) : row
+      })
+
+    const get = (owner: string, id: string) =>
+      Effect.gen(function*() {
+        const found = yield* store.findSession(id, owner)
+        if (Option.isNone(found)) return yield* new NotFound({ resource: "Session", id })
+        return yield* settle(found.value, yield* Clock.currentTimeMillis)
+      })
+
+    const getLive = (owner: string, id: string, operation: string) =>
+      Effect.flatMap(get(owner, id), (row) =>
+        Lifecycle.isGone(row.status)
+          ? Effect.fail(new InvalidState({ sessionId: id, operation, status: row.status }))
+          : Effect.succeed(row))
+
+    // Sandbox.start races its init's readiness against a bound; the race must stay
+    // interruptible even when we are not (a create in progress, a layer being
+    // built), or its loser would hold it for the whole bound.
+    const startSandbox = (id: string) => Effect.interruptible(sandbox.start(id))
+
+    const settleDue = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.forEach(yield* store.pending(now), (row) => settle(row, now), { discard: true })
+    })
+
+    const create = (input: CreateInput) =>
+      Effect.gen(function*() {
+        const id = `local-${hex(12)}`
+        yield* startSandbox(id).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
+        const now = yield* Clock.currentTimeMillis
+        yield* store.insertSession({
+          id,
+          owner: input.owner,
+          state: { status: "RUNNING" },
+          labels: input.labels,
+          imageId: input.imageId || defaultImageId,
+          token: hex(12),
+          params: input.params,
+          createdAt: now
+        }).pipe(Effect.onError(() => sandbox.destroy(id)))
+        return yield* Effect.orDie(get(input.owner, id))
+      }).pipe(Effect.uninterruptible, Effect.withSpan("LocalSessions.create"))
+
+    const transitionOnce = (
+      owner: string,
+      id: string,
+      operation: Lifecycle.Operation,
+      delayMillis: number,
+      left: number
+    ): Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError> =>
+      Effect.gen(function*() {
+        const row = yield* get(owner, id)
+        const decision = Lifecycle.decide(operation, row.status)
+        if (decision === "reject") return yield* new InvalidState({ sessionId: id, operation, status: row.status })
+        if (decision === "noop") return "noop" as const
+        // The sandbox effect happens when the request is accepted; a failure leaves the state as it was.
+        if (operation === "pause") yield* sandbox.pause(id)
+        if (operation === "resume") yield* sandbox.resume(id)
+        const now = yield* Clock.currentTimeMillis
+        const written = yield* write(row, Lifecycle.begin(operation, now, delayMillis), now)
+        if (Option.isNone(written)) {
+          if (left > 1) return yield* transitionOnce(owner, id, operation, delayMillis, left - 1)
+          return yield* Effect.dieMessage(`session ${id} kept changing during ${operation}`)
+        }
+        if (operation === "delete") yield* sandbox.destroy(id)
+        return "start" as const
+      })
+
+    const transition = (
+      owner: string,
+      id: string,
+      operation: Lifecycle.Operation,
+      options?: { readonly immediate?: boolean | undefined }
+    ) =>
+      lock.withPermits(1)(transitionOnce(owner, id, operation, options?.immediate ? 0 : delay, attempts)).pipe(
+        Effect.uninterruptible,
+        Effect.withSpan("LocalSessions.transition", {
+          attributes: { "agentbay.session_id": id, "agentbay.operation": operation }
+        })
+      )
+
+    const setLabels = (owner: string, id: string, labels: Readonly<Record<string, string>>) =>
+      lock.withPermits(1)(
+        Effect.gen(function*() {
+          yield* getLive(owner, id, "setLabels")
+          yield* store.setLabels(id, labels, yield* Clock.currentTimeMillis)
+        })
+      )
+
+    const list = (input: ListInput) =>
+      Effect.zipRight(
+        settleDue,
+        store.listSessions({
+          owner: input.owner,
+          labels: input.labels,
+          status: input.status,
+          exclude: goneStatuses,
+          after: input.after,
+          limit: input.limit
+        })
+      )
+
+    const reconcile = Effect.gen(function*() {
+      let settled = 0
+      let failed = 0
+      const destroyIds: Array<string> = []
+      for (const row of yield* store.pending()) {
+        const next = Lifecycle.settleNow(stateOf(row))
+        if (yield* store.setState(row.id, stateOf(row), next, yield* Clock.currentTimeMillis)) settled++
+        if (Lifecycle.isGone(next.status)) destroyIds.push(row.id)
+      }
+      const report = (operation: string, id: string) => (e: SandboxError) =>
+        Effect.zipRight(
+          Effect.logWarning(`agentbay-local: could not ${operation} the sandbox of session ${id}: ${e.reason}`),
+          Effect.sync(() => {
+            failed++
+          })
+        )
+      const live = yield* store.sessionsExcept(goneStatuses)
+      let started = 0
+      let paused = 0
+      yield* Effect.forEach(live, (row) =>
+        Effect.gen(function*() {
+          yield* startSandbox(row.id)
+          started++
+          if (row.status === "PAUSED") {
+            yield* sandbox.pause(row.id)
+            paused++
+          }
+        }).pipe(Effect.catchAll(report("restart", row.id))), { concurrency: 4, discard: true })
+      yield* Effect.forEach(destroyIds, (id) => sandbox.destroy(id), { concurrency: 4, discard: true })
+      return { settled, started, paused, destroyed: destroyIds.length, failed }
+    }).pipe(Effect.withSpan("LocalSessions.reconcile"))
+
+    return LocalSessions.of({ create, get, getLive, list, transition, setLabels, reconcile })
+  })
+
+/**
+ * Builds the service and reconciles the stored sessions with their sandboxes
+ * before serving.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<LocalSessions, never, LocalStore.LocalStore | Sandbox> =>
+  Layer.effect(
+    LocalSessions,
+    Effect.tap(make(options), (sessions) =>
+      Effect.flatMap(sessions.reconcile, (r) =>
+        r.settled + r.started + r.destroyed + r.failed === 0
+          ? Effect.void
+          : Effect.logInfo(
+            `agentbay-local: restored ${r.started} session(s) (${r.paused} paused), settled ${r.settled}, ` +
+              `destroyed ${r.destroyed}, ${r.failed} failed`
+          )))
+  )

@@ -1,0 +1,284 @@
+/**
+ * Persistence for the local runtime: API key hashes and sessions in SQLite
+ * (`@effect/sql-sqlite-node`, WAL journal). Migrations are code, run before the
+ * store serves. Store failures are defects: nobody can repair a broken local
+ * database from a request, so the server answers them with a 500 envelope.
+ *
+ * @since 0.1.0
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import type * as ConfigError from "effect/ConfigError"
+import * as SqlSchema from "@effect/sql/SqlSchema"
+import type * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import { SessionStatus } from "@effect-agentbay/core/Session"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+
+const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
+
+/**
+ * A session as stored. `labels` and `params` are JSON text in the table.
+ * `params` keeps every other CreateMcpSession field (policy, network, volume,
+ * contexts, extra configs, ...) as received, for features that need them later.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SessionRow extends Schema.Class<SessionRow>("@effect-agentbay/local/SessionRow")({
+  seq: Schema.Number,
+  id: Schema.String,
+  /** SHA-256 (hex) of the API key that created the session. */
+  owner: Schema.String,
+  status: SessionStatus,
+  pendingStatus: Schema.NullOr(SessionStatus),
+  pendingAt: Schema.NullOr(Schema.Number),
+  labels: Schema.parseJson(StringMap),
+  imageId: Schema.String,
+  token: Schema.String,
+  params: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  createdAt: Schema.Number,
+  updatedAt: Schema.Number
+}) {}
+
+/**
+ * What `insertSession` needs; `seq` and `updatedAt` are the store's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NewSession =
+  & Omit<typeof SessionRow.Type, "seq" | "updatedAt" | "status" | "pendingStatus" | "pendingAt">
+  & { readonly state: Lifecycle.State }
+
+/**
+ * One page query. `after` is the last `seq` already seen (keyset paging).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionQuery {
+  /** Only this owner's sessions; absent means every owner (CLI). */
+  readonly owner?: string | undefined
+  /** AND filter: every pair must be present with that exact value. */
+  readonly labels: Readonly<Record<string, string>>
+  readonly status?: SessionStatus | undefined
+  /** Statuses left out when no `status` is asked for. */
+  readonly exclude: ReadonlyArray<SessionStatus>
+  readonly after: number
+  readonly limit: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionPage {
+  readonly rows: ReadonlyArray<SessionRow>
+  /** Matches across all pages. */
+  readonly total: number
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class LocalStore extends Context.Tag("@effect-agentbay/local/LocalStore")<LocalStore, LocalStore.Service>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace LocalStore {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly insertSession: (session: NewSession) => Effect.Effect<void>
+    /** By id; with `owner`, only when that owner's. */
+    readonly findSession: (id: string, owner?: string) => Effect.Effect<Option.Option<SessionRow>>
+    readonly listSessions: (query: SessionQuery) => Effect.Effect<SessionPage>
+    /**
+     * Compare-and-set: writes `next` only if the row still holds `expected`.
+     * Returns whether it did, so concurrent settles never overwrite a newer state.
+     */
+    readonly setState: (
+      id: string,
+      expected: Lifecycle.State,
+      next: Lifecycle.State,
+      now: number
+    ) => Effect.Effect<boolean>
+    readonly setLabels: (id: string, labels: Readonly<Record<string, string>>, now: number) => Effect.Effect<void>
+    /** Sessions with a pending transition due at `now` (or any pending one, without `now`). */
+    readonly pending: (now?: number) => Effect.Effect<ReadonlyArray<SessionRow>>
+    /** Every session whose status is not among `exclude`, oldest first. */
+    readonly sessionsExcept: (exclude: ReadonlyArray<SessionStatus>) => Effect.Effect<ReadonlyArray<SessionRow>>
+    readonly countByStatus: Effect.Effect<ReadonlyArray<{ readonly status: string; readonly count: number }>>
+    /** SHA-256 hashes of the stored (generated) API keys. */
+    readonly keyHashes: Effect.Effect<ReadonlyArray<string>>
+    readonly insertKeyHash: (hash: string, now: number) => Effect.Effect<void>
+    readonly sqliteVersion: Effect.Effect<string>
+  }
+}
+
+// Migrations are code, in order; the migrator records which ones ran. Never edit
+// a shipped one: add the next.
+const migrations = SqliteMigrator.fromRecord({
+  "0001_initial": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE api_keys (
+      hash TEXT PRIMARY KEY,
+      created_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE TABLE sessions (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      owner TEXT NOT NULL,
+      status TEXT NOT NULL,
+      pending_status TEXT,
+      pending_at INTEGER,
+      labels TEXT NOT NULL DEFAULT '{}',
+      image_id TEXT NOT NULL,
+      token TEXT NOT NULL,
+      params TEXT NOT NULL DEFAULT '{}',
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE INDEX sessions_owner ON sessions (owner, seq)`
+    yield* sql`CREATE INDEX sessions_pending ON sessions (pending_at) WHERE pending_at IS NOT NULL`
+  })
+})
+
+const make = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  const findSession = SqlSchema.findOne({
+    Request: Schema.Struct({ id: Schema.String, owner: Schema.optional(Schema.String) }),
+    Result: SessionRow,
+    execute: ({ id, owner }) =>
+      sql`SELECT * FROM sessions WHERE id = ${id} ${owner === undefined ? sql`` : sql`AND owner = ${owner}`}`
+  })
+  const rows = (execute: () => Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
+    Effect.orDie(Effect.flatMap(execute(), Schema.decodeUnknown(Schema.Array(SessionRow))))
+
+  const where = (q: SessionQuery) =>
+    sql.and([
+      ...(q.owner === undefined ? [] : [sql`owner = ${q.owner}`]),
+      q.status !== undefined
+        ? sql`status = ${q.status}`
+        : q.exclude.length > 0
+        ? sql`status NOT IN ${sql.in(q.exclude)}`
+        : sql`1=1`,
+      ...Object.entries(q.labels).map(([k, v]) =>
+        sql`EXISTS (SELECT 1 FROM json_each(sessions.labels) AS l WHERE l.key = ${k} AND l.value = ${v})`
+      )
+    ])
+
+  const listSessions = (q: SessionQuery) =>
+    Effect.gen(function*() {
+      const page = yield* rows(() =>
+        sql`SELECT * FROM sessions WHERE ${where(q)} AND seq > ${q.after} ORDER BY seq LIMIT ${q.limit}`
+      )
+      const [count] = yield* Effect.orDie(
+        sql<{ total: number }>`SELECT count(*) AS total FROM sessions WHERE ${where(q)}`
+      )
+      return { rows: page, total: count?.total ?? 0 }
+    })
+
+  const pendingOf = (s: Lifecycle.State) => [s.pending?.status ?? null, s.pending?.at ?? null] as const
+
+  return LocalStore.of({
+    insertSession: (s) => {
+      const [pendingStatus, pendingAt] = pendingOf(s.state)
+      return Effect.orDie(sql`INSERT INTO sessions ${
+        sql.insert({
+          id: s.id,
+          owner: s.owner,
+          status: s.state.status,
+          pendingStatus,
+          pendingAt,
+          labels: JSON.stringify(s.labels),
+          imageId: s.imageId,
+          token: s.token,
+          params: JSON.stringify(s.params),
+          createdAt: s.createdAt,
+          updatedAt: s.createdAt
+        })
+      }`)
+    },
+    findSession: (id, owner) => Effect.orDie(findSession({ id, owner })),
+    listSessions,
+    setState: (id, expected, next, now) => {
+      const [oldStatus, oldAt] = pendingOf(expected)
+      const [newStatus, newAt] = pendingOf(next)
+      return Effect.orDie(sql`UPDATE sessions
+        SET status = ${next.status}, pending_status = ${newStatus}, pending_at = ${newAt}, updated_at = ${now}
+        WHERE id = ${id} AND status = ${expected.status} AND pending_status IS ${oldStatus} AND pending_at IS ${oldAt}
+        RETURNING id`).pipe(Effect.map((changed) => changed.length > 0))
+    },
+    setLabels: (id, labels, now) =>
+      Effect.orDie(sql`UPDATE sessions SET labels = ${JSON.stringify(labels)}, updated_at = ${now} WHERE id = ${id}`),
+    pending: (now) =>
+      rows(() =>
+        sql`SELECT * FROM sessions WHERE pending_at IS NOT NULL ${
+          now === undefined ? sql`` : sql`AND pending_at <= ${now}`
+        } ORDER BY seq`
+      ),
+    sessionsExcept: (exclude) =>
+      rows(() =>
+        exclude.length === 0
+          ? sql`SELECT * FROM sessions ORDER BY seq`
+          : sql`SELECT * FROM sessions WHERE status NOT IN ${sql.in(exclude)} ORDER BY seq`
+      ),
+    countByStatus: Effect.orDie(
+      sql<{ status: string; count: number }>`SELECT status, count(*) AS count FROM sessions
+        GROUP BY status ORDER BY status`
+    ),
+    keyHashes: Effect.orDie(sql<{ hash: string }>`SELECT hash FROM api_keys ORDER BY created_at`).pipe(
+      Effect.map((rs) => rs.map((r) => r.hash))
+    ),
+    insertKeyHash: (hash, now) =>
+      Effect.orDie(sql`INSERT INTO api_keys ${sql.insert({ hash, createdAt: now })} ON CONFLICT DO NOTHING`),
+    sqliteVersion: Effect.orDie(sql<{ version: string }>`SELECT sqlite_version() AS version`).pipe(
+      Effect.map(([r]) => r?.version ?? "unknown")
+    )
+  })
+}).pipe(Effect.withSpan("LocalStore.make"))
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface Options {
+  /** SQLite file, e.g. `<dataDir>/agentbay.db`; `":memory:"` keeps nothing. */
+  readonly filename: string
+}
+
+/**
+ * Opens (or creates) the database, runs pending migrations, then serves. The
+ * journal is WAL (`PRAGMA journal_mode=WAL`, set by `SqliteClient` on open), so
+ * the CLI can read while a server writes, and a killed server loses nothing it
+ * acknowledged.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<LocalStore, SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError> =>
+  Layer.effect(LocalStore, make).pipe(
+    Layer.provide(SqliteMigrator.layer({ loader: migrations })),
+    Layer.provide(SqliteClient.layer({
+      filename: options.filename,
+      // snake_case columns, camelCase fields
+      transformQueryNames: (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      transformResultNames: (name) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+    })),
+    Layer.provide(NodeContext.layer)
+  )

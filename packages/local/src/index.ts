@@ -1,0 +1,36 @@
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayLocal from "./AgentBayLocal.js"
+/**
+ * @since 0.1.0
+ */
+export * as Cli from "./Cli.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalAuth from "./LocalAuth.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalDataDir from "./LocalDataDir.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalRuntime from "./LocalRuntime.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalServer from "./LocalServer.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalSessions from "./LocalSessions.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalStore from "./LocalStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as Sandbox from "./Sandbox.js"
