@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Sandbox from "../src/Sandbox.js"
+import { stateOf } from "./utils.js"
 
 const base = Fs.mkdtempSync(Path.join(Os.tmpdir(), "agentbay-sandbox-test-"))
 afterAll(() => Fs.rmSync(base, { recursive: true, force: true }))
@@ -23,16 +24,6 @@ const sandbox = (options: Partial<Sandbox.Options> = {}) =>
     Layer.build(Sandbox.layer({ dataDir: freshDataDir(), isolation: "bubblewrap", ...options })),
     (context) => Context.get(context, Sandbox.Sandbox)
   )
-
-/** The state letter of /proc/<pid>/stat, or undefined once the process is gone. */
-const stateOf = (pid: number): string | undefined => {
-  try {
-    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]
-  } catch {
-    return undefined
-  }
-}
 
 /** The command name of /proc/<pid>/stat. */
 const commOf = (pid: number): string | undefined => {

@@ -1,5 +1,6 @@
 // Test helpers of the local package: a Sandbox double that records calls, and a
 // raw HTTP client (node:http) for requests the SDK would never send.
+import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as http from "node:http"
@@ -99,3 +100,13 @@ export const form = (fields: Readonly<Record<string, string>>): string =>
 
 /** The port of an `http://host:port` endpoint. */
 export const portOf = (endpoint: string): number => Number(new URL(endpoint).port)
+
+/** The state letter of /proc/<pid>/stat (R, S, T, Z, ...), or undefined once the process is gone. */
+export const stateOf = (pid: number): string | undefined => {
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]
+  } catch {
+    return undefined
+  }
+}
