@@ -59,8 +59,11 @@ const serveOptions = {
     Options.withDescription("TCP port; 0 picks a free one")
   ),
   dataDir,
-  apiKeys: Options.redacted("api-key").pipe(
+  // Text, then Redacted: @effect/cli 0.77 re-validates a `redacted` option given
+  // exactly once under `repeated` and rejects it, so `--api-key K` would not start.
+  apiKeys: Options.text("api-key").pipe(
     Options.repeated,
+    Options.map((keys) => keys.map(Redacted.make)),
     Options.withDescription("Key to accept (repeatable). Default: one generated on the first start")
   ),
   transitionDelay: Options.text("transition-delay").pipe(

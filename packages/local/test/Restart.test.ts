@@ -143,3 +143,20 @@ it.live("sessions survive a SIGKILL of the server", () =>
     assert.strictEqual(stopped.code, 0, second.output())
     assert.isFalse(fs.existsSync(path.join(dataDir, "server.json")))
   }).pipe(Effect.scoped), { timeout: 60_000 })
+
+it.live("serve --api-key K (given once) accepts exactly K and never prints it", () =>
+  Effect.gen(function*() {
+    const dataDir = yield* Effect.acquireRelease(
+      Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "agentbay-cli-key-"))),
+      (dir) => Effect.zipRight(killStrays(dir), Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+    )
+    const key = "ak-given-once-7f3c"
+    const server = yield* serve(dataDir, "--api-key", key)
+    assert.notInclude(server.output(), key)
+    assert.isFalse(fs.existsSync(path.join(dataDir, "api-key")), "no key is generated when one is given")
+    const created = yield* client(server, key)(Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create()))
+    const wrong = yield* client(server, "ak-someone-else")(
+      Effect.flip(Effect.flatMap(AgentBay.AgentBay, (bay) => bay.get(created.id)))
+    )
+    assert.strictEqual(wrong._tag, "AuthError")
+  }).pipe(Effect.scoped), { timeout: 60_000 })
