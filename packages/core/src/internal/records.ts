@@ -15,38 +15,31 @@ const tools = (list: Tools | undefined) => list?.map((t) => new ToolInfo(t))
 const secret = (value: string | undefined) => value === undefined || value === "" ? undefined : Redacted.make(value)
 const text = (value: string | undefined) => value === "" ? undefined : value
 
+// The fields CreateMcpSession and GetSession share.
+const common = (d: Create | Get, requestId: string | undefined) => ({
+  id: d.SessionId,
+  resourceUrl: text(d.ResourceUrl),
+  token: secret(d.Token),
+  appInstanceId: text(d.AppInstanceId),
+  resourceId: text(d.ResourceId),
+  httpPort: text(d.HttpPort),
+  networkInterfaceIp: text(d.NetworkInterfaceIp),
+  vpcResource: d.VpcResource,
+  tools: tools(d.ToolList),
+  requestId
+})
+
 export const fromCreate = (d: Create, params: CreateParams, requestId: string | undefined): SessionRecord =>
   new SessionRecord({
-    id: d.SessionId,
+    ...common(d, requestId),
     status: "RUNNING", // create returns only when the session is usable (spec: semantics.md §1.2)
     imageId: params.imageId,
     labels: params.labels,
-    resourceUrl: text(d.ResourceUrl),
-    token: secret(d.Token),
-    linkUrl: secret(d.LinkUrl),
-    appInstanceId: text(d.AppInstanceId),
-    resourceId: text(d.ResourceId),
-    httpPort: text(d.HttpPort),
-    networkInterfaceIp: text(d.NetworkInterfaceIp),
-    vpcResource: d.VpcResource,
-    tools: tools(d.ToolList),
-    requestId
+    linkUrl: secret(d.LinkUrl)
   })
 
 export const fromGet = (d: Get, requestId: string | undefined): SessionRecord =>
-  new SessionRecord({
-    id: d.SessionId,
-    status: d.Status,
-    resourceUrl: text(d.ResourceUrl),
-    token: secret(d.Token),
-    appInstanceId: text(d.AppInstanceId),
-    resourceId: text(d.ResourceId),
-    httpPort: text(d.HttpPort),
-    networkInterfaceIp: text(d.NetworkInterfaceIp),
-    vpcResource: d.VpcResource,
-    tools: tools(d.ToolList),
-    requestId
-  })
+  new SessionRecord({ ...common(d, requestId), status: d.Status })
 
 export const fromDetail = (id: string, d: Detail, requestId: string | undefined): SessionDetail =>
   new SessionDetail({
