@@ -89,6 +89,9 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
   const awaitSync = (id: string, timeout: Duration.DurationInput, operation: string) =>
     Effect.gen(function*() {
       const tasks = yield* pollUntil(client.getContextInfo({ sessionId: id }), {
+        span: "AgentBay.waitForContextSync",
+        sessionId: id,
+        target: "context sync",
         done: (ts) => ts.every(WireContext.isTerminalTask),
         interval: defaults.sync.interval,
         timeout,
@@ -136,6 +139,9 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
       if (!submitted) return
       const timeout = options.timeout ?? defaults.delete.timeout
       yield* pollUntil(probe, {
+        span: "AgentBay.waitUntilGone",
+        sessionId: id,
+        target: "FINISH",
         done: Lifecycle.isGone,
         interval: options.interval ?? defaults.delete.interval,
         timeout,
@@ -203,6 +209,9 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
         // Keep polling while in transit; tolerate the old state for a short grace
         // period (a server may show it briefly); anything else ends the wait.
         const last = yield* pollUntil(client.getSession(id), {
+          span: "AgentBay.waitForStatus",
+          sessionId: id,
+          target: t.to,
           done: (s, elapsed) =>
             !(s.status === t.via || (s.status === from && Duration.lessThan(elapsed, defaults.grace))),
           interval: options.interval ?? defaults.transition.interval,

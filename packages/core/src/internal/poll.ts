@@ -9,9 +9,13 @@ import * as Schedule from "effect/Schedule"
 /**
  * Runs `self` at once, then every `interval`, until `done(value, elapsed)` holds,
  * and returns that value. Once `timeout` has passed it fails with
- * `onTimeout(lastValue)`. Interrupting the caller stops the polling.
+ * `onTimeout(lastValue)`. Interrupting the caller stops the polling. The whole
+ * loop is one span, `span`, with the session id and target as attributes.
  */
 export const pollUntil = <A, E, R, E2>(self: Effect.Effect<A, E, R>, options: {
+  readonly span: string
+  readonly sessionId: string
+  readonly target: string
   readonly done: (value: A, elapsed: Duration.Duration) => boolean
   readonly interval: Duration.DurationInput
   readonly timeout: Duration.DurationInput
@@ -31,4 +35,13 @@ export const pollUntil = <A, E, R, E2>(self: Effect.Effect<A, E, R>, options: {
       onSuccess: (a): Effect.Effect<A, E2> => Effect.succeed(a),
       onTimeout: () => Effect.flatMap(Ref.get(last), (l) => Effect.fail(options.onTimeout(l)))
     }))
-  })
+  }).pipe(
+    Effect.withSpan(options.span, {
+      attributes: {
+        "agentbay.session_id": options.sessionId,
+        "agentbay.wait.target": options.target,
+        "agentbay.wait.interval_ms": Duration.toMillis(options.interval),
+        "agentbay.wait.timeout_ms": Duration.toMillis(options.timeout)
+      }
+    })
+  )
