@@ -6,19 +6,20 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
+import { constTrue } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Tracer from "effect/Tracer"
 import * as AgentBayConfig from "./AgentBayConfig.js"
 import {
   ApiError,
-  AuthError,
   type CommonError,
   DecodeError,
   InvalidState,
@@ -29,6 +30,7 @@ import {
 } from "./AgentBayError.js"
 import { describeCause } from "./internal/cause.js"
 import * as Records from "./internal/records.js"
+import * as Rpc from "./internal/rpc.js"
 import type { Labels, LinkOptions, ListStatus, ResourceInfo, SessionDetail, SessionRecord } from "./Session.js"
 import * as Wire from "./Wire.js"
 import * as WireContext from "./WireContext.js"
@@ -151,9 +153,9 @@ export interface Reply<D> {
   readonly envelope: Wire.Envelope
 }
 
-const readRetry = Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(3)))
+const formType = "application/x-www-form-urlencoded"
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+const readRetry = Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(3)))
 
 /**
  * Builds the client from options and an `HttpClient`. Invalid options are a
@@ -171,11 +173,22 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
   if (!Duration.greaterThan(timeout, Duration.zero)) {
     return yield* new ValidationError({ operation: "AgentBayClient.make", field: "timeout", reason: "must be > 0" })
   }
-  const http = (yield* HttpClient.HttpClient).pipe(
-    // The platform span would record the full URL, which holds the key for
-    // SyncContext; ours (AgentBayClient.<Action>) covers every call instead.
-    HttpClient.withTracerDisabledWhen(() => true)
-  )
+  const http = yield* HttpClient.HttpClient
+  const url = base.right + "/"
+  const timeoutText = `no answer within ${Duration.format(timeout)}`
+
+  // The request of each action without its per-attempt fields: method, URL, headers.
+  const templates = new Map<string, HttpClientRequest.HttpClientRequest>()
+  const template = (action: Wire.AnyAction) => {
+    let request = templates.get(action.name)
+    if (request === undefined) {
+      request = HttpClientRequest.make(action.method)(url, {
+        headers: { "x-acs-version": Wire.version, "x-acs-action": action.name }
+      })
+      templates.set(action.name, request)
+    }
+    return request
+  }
 
   // The one place that talks HTTP: encode, send, read the envelope, map errors,
   // bound the attempt, retry idempotent reads, span.
@@ -184,53 +197,83 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
     params: P
   ): Effect.Effect<Reply<D>, CommonError | ValidationError> => {
     const name = action.name
-    const once = Effect.gen(function*() {
-      const encoded = yield* Schema.encode(action.params)(params).pipe(
-        Effect.mapError((e) => new ValidationError({ operation: name, field: "params", reason: e.message }))
-      )
-      const fields = Wire.compact(encoded)
-      const key = `Bearer ${Redacted.value(options.apiKey)}`
-      const now = yield* Clock.currentTimeMillis
-      const query: Array<[string, string]> = [
-        ["Action", name],
-        ["Format", "json"],
-        ["Version", Wire.version],
-        ["Timestamp", new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z")],
-        ["SignatureNonce", hex(crypto.getRandomValues(new Uint8Array(16)))]
-      ]
-      const body: Record<string, string> = {}
-      if (action.keyIn === "query") query.push(["Authorization", key])
-      else body.Authorization = key
-      for (const [k, v] of Object.entries(fields)) {
-        if (action.query.includes(k)) query.push([k, v])
-        else body[k] = v
+    const compiled = Rpc.compile(action)
+    const call = (span: Tracer.Span) => Effect.suspend((): Effect.Effect<Reply<D>, CommonError | ValidationError> => {
+      const encoded = compiled.encode(params)
+      if (Either.isLeft(encoded)) {
+        return Effect.fail(new ValidationError({ operation: name, field: "params", reason: encoded.left.message }))
       }
-      let request = HttpClientRequest.make(action.method)(base.right + "/").pipe(
-        HttpClientRequest.setUrlParams(query),
-        HttpClientRequest.setHeaders({ "x-acs-version": Wire.version, "x-acs-action": name })
+      // The fields are the same for every attempt; Timestamp and nonce are not.
+      const fields = Wire.compact(encoded.right)
+      const key = `Bearer ${Redacted.value(options.apiKey)}`
+      const body: Record<string, string> = {}
+      const extraQuery: Array<[string, string]> = []
+      if (action.keyIn === "query") extraQuery.push(["Authorization", key])
+      else body.Authorization = key
+      for (const k in fields) {
+        if (action.query.includes(k)) extraQuery.push([k, fields[k]!])
+        else body[k] = fields[k]!
+      }
+      // What `bodyUrlParams` would send, encoded once for every attempt.
+      const form = new URLSearchParams(body).toString()
+      const enter = Effect.zipRight(
+        // Our span is the parent of whatever the attempt traces...
+        FiberRef.update(FiberRef.currentContext, (context) => Context.add(context, Tracer.ParentSpan, span)),
+        // ...and the platform's HTTP span is off: it would record the full URL,
+        // which holds the key for SyncContext; ours covers every call.
+        FiberRef.set(HttpClient.currentTracerDisabledWhen, constTrue)
       )
-      if (action.method === "POST") request = HttpClientRequest.bodyUrlParams(request, body)
-      const response = yield* http.execute(request).pipe(
-        Effect.mapError((e) => new TransportError({ action: name, reason: "Network", cause: describeCause(e.cause) }))
-      )
-      const status = response.status
-      const text = yield* response.text.pipe(
-        Effect.mapError((e) => new TransportError({ action: name, reason: "Network", status, cause: describeCause(e.cause) }))
-      )
-      return yield* interpret(action, status, text)
-    }).pipe(
-      Effect.scoped,
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () =>
-          new TransportError({ action: name, reason: "Timeout", cause: `no answer within ${Duration.format(timeout)}` })
+      const once = Effect.clockWith((clock) => {
+        const query: Array<[string, string]> = [
+          ["Action", name],
+          ["Format", "json"],
+          ["Version", Wire.version],
+          ["Timestamp", Rpc.timestamp(clock.unsafeCurrentTimeMillis())],
+          ["SignatureNonce", Rpc.nonce()],
+          ...extraQuery
+        ]
+        let request = HttpClientRequest.setUrlParams(template(action), query)
+        if (action.method === "POST") request = HttpClientRequest.bodyText(request, form, formType)
+        const exchange = Effect.flatMap(
+          Effect.mapError(
+            http.execute(request),
+            (e) => new TransportError({ action: name, reason: "Network", cause: describeCause(e.cause) })
+          ),
+          (response) =>
+            Effect.flatMap(
+              Effect.mapError(response.text, (e) =>
+                new TransportError({
+                  action: name,
+                  reason: "Network",
+                  status: response.status,
+                  cause: describeCause(e.cause)
+                })),
+              (text) => Rpc.decodeReply(name, compiled.decode, response.status, text)
+            )
+        )
+        return Rpc.bounded(exchange, {
+          duration: timeout,
+          onTimeout: () => new TransportError({ action: name, reason: "Timeout", cause: timeoutText }),
+          enter
+        })
       })
-    )
-    const call = action.idempotent ? Effect.retry(once, { schedule: readRetry, while: isRetryable }) : once
-    return Effect.withSpan(call, `AgentBayClient.${name}`, {
-      kind: "client",
-      attributes: { "agentbay.action": name }
+      if (!action.idempotent) return once
+      // The retry machinery is built only once a first attempt fails and may be
+      // retried; `first` replays that failure so that the schedule (and so every
+      // delay and the number of attempts) is exactly Effect.retry's over `once`.
+      return Effect.catchIf(once, isRetryable, (error) => {
+        let first = true
+        const replay = Effect.suspend(() => {
+          if (!first) return once
+          first = false
+          return Effect.fail(error)
+        })
+        return Effect.retry(replay, { schedule: readRetry, while: isRetryable })
+      })
     })
+    // The span is the caller's child; it is made the parent inside each attempt
+    // (see `enter`), nothing else in the call traces.
+    return Effect.useSpan(`AgentBayClient.${name}`, compiled.span, call)
   }
 
   // Only id-addressed calls can fail with NotFound, so only they map it.
@@ -359,41 +402,7 @@ export const interpret = <D, DI>(
   action: { readonly name: string; readonly data: Schema.Schema<D, DI> },
   status: number,
   text: string
-): Effect.Effect<Reply<D>, CommonError> => {
-  const name = action.name
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  const parsed = Schema.decodeUnknownEither(Wire.Envelope)(json)
-  if (Either.isLeft(parsed) || typeof json !== "object" || json === null || Array.isArray(json)) {
-    if (status === 401 || status === 403) return Effect.fail(new AuthError({ action: name, code: `HTTP${status}`, status }))
-    return status >= 400 || status < 200
-      ? Effect.fail(new TransportError({ action: name, reason: "HttpStatus", status }))
-      : Effect.fail(new DecodeError({ action: name, detail: "the body is not a JSON envelope" }))
-  }
-  const envelope = parsed.right
-  const requestId = envelope.RequestId
-  if (status === 401 || status === 403 || envelope.Code === Wire.Code.InvalidApiKey) {
-    return Effect.fail(new AuthError({ action: name, code: envelope.Code ?? `HTTP${status}`, status, requestId }))
-  }
-  if (status >= 400 || status < 200 || envelope.Success === false) {
-    // A server may echo the request (and so the key) in its message.
-    const description = Wire.redact(envelope.Message ?? "")
-    if (envelope.Code === undefined || envelope.Code === "") {
-      return status >= 400
-        ? Effect.fail(new TransportError({ action: name, reason: "HttpStatus", status }))
-        : Effect.fail(new ApiError({ action: name, code: "Unknown", description, status, requestId }))
-    }
-    return Effect.fail(new ApiError({ action: name, code: envelope.Code, description, status, requestId }))
-  }
-  return Schema.decodeUnknown(action.data)(envelope.Data).pipe(
-    Effect.map((data) => ({ data, envelope })),
-    Effect.mapError((e) => new DecodeError({ action: name, detail: e.message, requestId }))
-  )
-}
+): Effect.Effect<Reply<D>, CommonError> => Rpc.decodeReply(action.name, Schema.decodeUnknownEither(action.data), status, text)
 
 /**
  * Needs an `HttpClient` (see `@effect-agentbay/platform-node`).

@@ -25,6 +25,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as NodeHttpClientLite from "./NodeHttpClientLite.js"
 
 /**
  * The environment variables read, by setting.
@@ -59,10 +60,11 @@ export interface Options {
    */
   readonly dotEnv?: string | false | undefined
   /**
-   * `"undici"` (default: the lower per-call overhead in our measurements) or
-   * `"node-http"` (node:http with a keep-alive agent).
+   * `"lite"` (default: `NodeHttpClientLite`, node:http keep-alive with the
+   * lowest per-call overhead, see `pnpm bench`), or the platform's clients:
+   * `"undici"`, `"node-http"` (node:http with a keep-alive agent).
    */
-  readonly httpClient?: "undici" | "node-http" | undefined
+  readonly httpClient?: "lite" | "undici" | "node-http" | undefined
 }
 
 // Optional settings: unset or empty means "use the default".
@@ -162,11 +164,13 @@ export const layerWithoutHttpClient = (
  * @category layers
  */
 export const layerHttpClient = (
-  kind: Options["httpClient"] = "undici"
+  kind: Options["httpClient"] = "lite"
 ): Layer.Layer<HttpClient.HttpClient> =>
   kind === "node-http"
     ? NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
-    : NodeHttpClient.layerUndici
+    : kind === "undici"
+    ? NodeHttpClient.layerUndici
+    : NodeHttpClientLite.layer
 
 /**
  * Every SDK service with explicit overrides, a chosen `.env` path or HTTP client.
@@ -180,7 +184,7 @@ export const layerWith = (
   layerWithoutHttpClient(options).pipe(Layer.provide(layerHttpClient(options.httpClient)))
 
 /**
- * Every SDK service, configured from the environment and `./.env`, on undici.
+ * Every SDK service, configured from the environment and `./.env`, on the lite client.
  *
  * @since 0.1.0
  * @category layers

@@ -11,7 +11,12 @@ type Detail = typeof WireSession.GetSessionDetail.data.Type
 type ListItem = typeof WireSession.ListSession.data.Type[number]
 type Resource = typeof WireSession.GetMcpResource.data.Type
 
-const tools = (list: Tools | undefined) => list?.map((t) => new ToolInfo(t))
+// Every record is built from `Data` its wire schema has already decoded, so the
+// constructors skip validating it again: a Schema.Class constructor
+// re-derives its type schema on every call (tens of µs per record).
+const skipValidation = true
+
+const tools = (list: Tools | undefined) => list?.map((t) => new ToolInfo(t, skipValidation))
 const secret = (value: string | undefined) => value === undefined || value === "" ? undefined : Redacted.make(value)
 const text = (value: string | undefined) => value === "" ? undefined : value
 
@@ -36,10 +41,10 @@ export const fromCreate = (d: Create, params: CreateParams, requestId: string | 
     imageId: params.imageId,
     labels: params.labels,
     linkUrl: secret(d.LinkUrl)
-  })
+  }, skipValidation)
 
 export const fromGet = (d: Get, requestId: string | undefined): SessionRecord =>
-  new SessionRecord({ ...common(d, requestId), status: d.Status })
+  new SessionRecord({ ...common(d, requestId), status: d.Status }, skipValidation)
 
 export const fromDetail = (id: string, d: Detail, requestId: string | undefined): SessionDetail =>
   new SessionDetail({
@@ -49,10 +54,10 @@ export const fromDetail = (id: string, d: Detail, requestId: string | undefined)
     regionId: text(d.RegionId),
     appInstanceId: text(d.AppInstanceId),
     requestId
-  })
+  }, skipValidation)
 
 export const fromListItem = (d: ListItem): SessionRecord =>
-  new SessionRecord({ id: d.SessionId, status: d.SessionStatus ?? "UNKNOWN" })
+  new SessionRecord({ id: d.SessionId, status: d.SessionStatus ?? "UNKNOWN" }, skipValidation)
 
 export const fromResource = (d: Resource): ResourceInfo =>
   new ResourceInfo({
@@ -64,4 +69,4 @@ export const fromResource = (d: Resource): ResourceInfo =>
     resourceId: text(d.DesktopInfo?.ResourceId),
     resourceType: text(d.DesktopInfo?.ResourceType),
     ticket: secret(d.DesktopInfo?.Ticket)
-  })
+  }, skipValidation)
