@@ -181,15 +181,15 @@ export type SessionOpError = CommonError | NotFound | ValidationError
 export interface Session extends SessionRecord {
   /** Replaces all labels (non-empty, no blank keys or values). */
   readonly setLabels: (labels: Labels) => Effect.Effect<void, SessionOpError>
-  readonly getLabels: () => Effect.Effect<Labels, CommonError | NotFound>
+  readonly getLabels: () => Effect.Effect<Labels, SessionOpError>
   /** GetMcpResource. */
-  readonly info: () => Effect.Effect<ResourceInfo, CommonError | NotFound>
+  readonly info: () => Effect.Effect<ResourceInfo, SessionOpError>
   /** GetLink: an access URL for the session or one of its forwarded ports. */
   readonly getLink: (options?: LinkOptions) => Effect.Effect<string, SessionOpError>
   /** GetSessionDetail: the current status and image. */
-  readonly getStatus: () => Effect.Effect<SessionDetail, CommonError | NotFound>
+  readonly getStatus: () => Effect.Effect<SessionDetail, SessionOpError>
   /** GetSession again: a fresh record with the same bound operations. */
-  readonly refresh: () => Effect.Effect<Session, CommonError | NotFound>
+  readonly refresh: () => Effect.Effect<Session, SessionOpError>
 }
 
 /**

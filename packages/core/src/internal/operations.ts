@@ -9,7 +9,7 @@ import type * as AgentBay from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
 import { ApiError, InvalidState, ValidationError, WaitTimeout } from "../AgentBayError.js"
 import * as Lifecycle from "../Lifecycle.js"
-import { idOf, Labels, type Session, type SessionRecord, type SessionRef, type SessionStatus } from "../Session.js"
+import { idOf, Labels, type Session, SessionRecord, type SessionRef, type SessionStatus } from "../Session.js"
 import * as Wire from "../Wire.js"
 import * as WireContext from "../WireContext.js"
 import { paginate } from "./paginate.js"
@@ -53,29 +53,38 @@ const checkDuration = (operation: string, field: string, value: Duration.Duratio
   })
 
 export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service => {
-  // A record plus operations bound to its id. The operations are not
-  // enumerable, so logging or comparing a session shows only its data.
-  const bind = (record: SessionRecord): Session => {
-    const id = record.id
-    const ops = {
-      setLabels: (labels: Labels) =>
-        Effect.zipRight(checkLabels("setLabels", labels, { nonEmpty: true }), client.setLabel(id, labels)).pipe(
-          Effect.withSpan("Session.setLabels", { attributes: { "agentbay.session_id": id } })
-        ),
-      getLabels: () => client.getLabel(id).pipe(Effect.withSpan("Session.getLabels", { attributes: { "agentbay.session_id": id } })),
-      info: () => client.getMcpResource(id).pipe(Effect.withSpan("Session.info", { attributes: { "agentbay.session_id": id } })),
-      getLink: (options?: { readonly protocolType?: string | undefined; readonly port?: number | undefined }) =>
-        client.getLink(id, options).pipe(Effect.withSpan("Session.getLink", { attributes: { "agentbay.session_id": id } })),
-      getStatus: () =>
-        client.getSessionDetail(id).pipe(Effect.withSpan("Session.getStatus", { attributes: { "agentbay.session_id": id } })),
-      refresh: () => Effect.map(client.getSession(id), bind)
+  // A session is a record whose prototype (built once per service) carries the
+  // operations, addressed by `this.id`: they are not own properties, so logging,
+  // comparing or spreading a session shows only its data, and binding is cheap.
+  const span = (name: string, id: string) =>
+    Effect.withSpan(`Session.${name}`, { attributes: { "agentbay.session_id": id } })
+  const operations: Omit<Session, keyof SessionRecord> & ThisType<Session> = {
+    setLabels(labels) {
+      return Effect.zipRight(checkLabels("setLabels", labels, { nonEmpty: true }), client.setLabel(this.id, labels)).pipe(
+        span("setLabels", this.id)
+      )
+    },
+    getLabels() {
+      return client.getLabel(this.id).pipe(span("getLabels", this.id))
+    },
+    info() {
+      return client.getMcpResource(this.id).pipe(span("info", this.id))
+    },
+    getLink(options) {
+      return client.getLink(this.id, options).pipe(span("getLink", this.id))
+    },
+    getStatus() {
+      return client.getSessionDetail(this.id).pipe(span("getStatus", this.id))
+    },
+    refresh() {
+      return Effect.map(client.getSession(this.id), bind)
     }
-    const session = Object.create(Object.getPrototypeOf(record), Object.getOwnPropertyDescriptors(record)) as Session
-    for (const [name, value] of Object.entries(ops)) {
-      Object.defineProperty(session, name, { value, enumerable: false, writable: false })
-    }
-    return session
   }
+  const proto = Object.create(SessionRecord.prototype)
+  for (const [name, value] of Object.entries(operations)) {
+    Object.defineProperty(proto, name, { value, enumerable: false, writable: false })
+  }
+  const bind = (record: SessionRecord): Session => Object.assign(Object.create(proto), record)
 
   const get = (ref: SessionRef) =>
     Effect.flatMap(checkId("get", ref), (id) =>
