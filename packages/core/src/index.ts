@@ -33,6 +33,10 @@ export * as Lifecycle from "./Lifecycle.js"
 /**
  * @since 0.1.0
  */
+export * as PageToken from "./PageToken.js"
+/**
+ * @since 0.1.0
+ */
 export * as Session from "./Session.js"
 /**
  * @since 0.1.0

@@ -1,10 +1,12 @@
-// The shared lifecycle rules, and the small pure helpers of Wire and AgentBayConfig.
+// The shared lifecycle rules, and the small pure helpers of Wire, PageToken and AgentBayConfig.
 import * as AgentBayConfig from "@effect-agentbay/core/AgentBayConfig"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as PageToken from "@effect-agentbay/core/PageToken"
 import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireContext from "@effect-agentbay/core/WireContext"
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 
 describe("Lifecycle", () => {
   it("pause starts only from RUNNING; PAUSING/PAUSED are server no-ops; the rest is rejected", () => {
@@ -88,6 +90,19 @@ describe("AgentBayConfig.baseUrl", () => {
     assert.deepStrictEqual(AgentBayConfig.baseUrl("http://127.0.0.1:18080/"), Either.right("http://127.0.0.1:18080"))
     for (const bad of ["ftp://x", "http://h/path", "http://u:p@h", "http://h/?q=1", "http://"]) {
       assert.isTrue(Either.isLeft(AgentBayConfig.baseUrl(bad)), bad)
+    }
+  })
+})
+
+describe("PageToken", () => {
+  it("round-trips sequence numbers and refuses tokens it did not issue", () => {
+    for (const n of [0, 1, 42, 123_456_789]) {
+      const token = PageToken.encode(n)
+      assert.match(token, /^[A-Za-z0-9_-]+$/)
+      assert.deepStrictEqual(PageToken.decode(token), Option.some(n))
+    }
+    for (const bad of ["", "b2ZmOjI", "not a token", "YWZ0ZXI6LTE", "%%%", "a".repeat(200)]) {
+      assert.isTrue(Option.isNone(PageToken.decode(bad)), bad)
     }
   })
 })

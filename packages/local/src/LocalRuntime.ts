@@ -14,6 +14,7 @@ import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireContext from "@effect-agentbay/core/WireContext"
 import * as WireSession from "@effect-agentbay/core/WireSession"
+import * as PageToken from "@effect-agentbay/core/PageToken"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -94,20 +95,6 @@ const toReply = (e: Failure): Reply => {
       return failure(400, Wire.Code.InvalidParameter, `${e.field}: ${e.reason}`)
     case "SandboxError":
       return failure(500, Wire.Code.InternalError, `The session's sandbox could not ${e.operation}`)
-  }
-}
-
-/**
- * `NextToken` of ListSession: opaque to clients, the last `seq` seen inside.
- *
- * @since 0.1.0
- * @category utils
- */
-export const pageToken = {
-  encode: (after: number): string => Buffer.from(`after:${after}`).toString("base64url"),
-  decode: (token: string): Option.Option<number> => {
-    const match = /^after:(\d{1,15})$/.exec(Buffer.from(token, "base64url").toString("utf8"))
-    return match === null ? Option.none() : Option.some(Number(match[1]))
   }
 }
 
@@ -219,7 +206,7 @@ export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | Lo
     on(WireSession.ListSession, (p, ctx) =>
       Effect.gen(function*() {
         const limit = p.MaxResults ?? 10
-        const after = p.NextToken === undefined || p.NextToken === "" ? Option.some(0) : pageToken.decode(p.NextToken)
+        const after = p.NextToken === undefined || p.NextToken === "" ? Option.some(0) : PageToken.decode(p.NextToken)
         if (Option.isNone(after)) {
           return yield* invalid("ListSession", "NextToken", "is not a token this server issued")
         }
@@ -235,7 +222,7 @@ export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | Lo
         return {
           data: rows.map((r) => ({ SessionId: r.id, SessionStatus: r.status })),
           page: {
-            NextToken: page.rows.length > limit && last !== undefined ? pageToken.encode(last.seq) : "",
+            NextToken: page.rows.length > limit && last !== undefined ? PageToken.encode(last.seq) : "",
             MaxResults: limit,
             TotalCount: page.total
           }

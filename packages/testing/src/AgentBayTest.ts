@@ -12,6 +12,7 @@ import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import { ApiError, InvalidState, NotFound, ValidationError } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as PageToken from "@effect-agentbay/core/PageToken"
 import { type Labels, ResourceInfo, SessionDetail, SessionRecord, type SessionStatus } from "@effect-agentbay/core/Session"
 import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireContext from "@effect-agentbay/core/WireContext"
@@ -21,6 +22,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -201,20 +203,6 @@ const validate = <P, I>(action: { readonly name: string; readonly params: Schema
 
 type BySession = typeof WireSession.PauseSessionAsync | typeof WireSession.ResumeSessionAsync | typeof WireSession.DeleteSessionAsync
 
-// NextToken is opaque to callers; here it names the last session of the page
-// (its creation number), so sessions deleted or created while a caller walks
-// the pages never make it skip or repeat one.
-const encodeToken = (seq: number) => btoa(`after:${seq}`).replace(/=+$/, "")
-const decodeToken = (token: string): number | undefined => {
-  try {
-    const match = /^after:(\d+)$/.exec(atob(token))
-    return match === null ? undefined : Number(match[1])
-  } catch {
-    return undefined
-  }
-}
-
-// Where a session lives, as GetSession and GetMcpResource report it (opaque values).
 const endpoints = (id: string) => ({
   resourceUrl: `fake://resource/${id}`,
   appInstanceId: `ai-${id}`,
@@ -341,7 +329,7 @@ export const make = (options: Options = {}): Effect.Effect<Context.Context<Agent
             NextToken: params.nextToken || undefined
           })
           const rid = yield* requestId
-          const after = params.nextToken ? decodeToken(params.nextToken) : 0
+          const after = params.nextToken ? Option.getOrUndefined(PageToken.decode(params.nextToken)) : 0
           if (after === undefined) {
             return yield* new ApiError({
               action: "ListSession",
@@ -359,7 +347,7 @@ export const make = (options: Options = {}): Effect.Effect<Context.Context<Agent
           const page = rest.slice(0, maxResults)
           return {
             sessions: page.map((e) => new SessionRecord({ id: e.id, status: e.state.status })),
-            nextToken: rest.length > maxResults ? encodeToken(page[page.length - 1]!.seq) : undefined,
+            nextToken: rest.length > maxResults ? PageToken.encode(page[page.length - 1]!.seq) : undefined,
             maxResults,
             totalCount: all.length,
             requestId: rid
