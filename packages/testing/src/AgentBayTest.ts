@@ -10,7 +10,7 @@
  */
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
-import { ApiError, InvalidState, NotFound, ValidationError } from "@effect-agentbay/core/AgentBayError"
+import { ApiError, InvalidState, NotFound } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as PageToken from "@effect-agentbay/core/PageToken"
 import { type Labels, ResourceInfo, SessionDetail, SessionRecord, type SessionStatus } from "@effect-agentbay/core/Session"
@@ -24,8 +24,21 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import {
+  type BySession,
+  endpoints,
+  enqueue,
+  type Entry,
+  matches,
+  type Queued,
+  settleEntry,
+  snapshot,
+  type Store,
+  takeNext,
+  toMillis,
+  validate
+} from "./internal/fake.js"
 
 /**
  * A method of `AgentBayClient.Service`, i.e. one wire action.
@@ -138,81 +151,6 @@ export declare namespace Backend {
     /** What GetContextInfo reports for a session from now on (initially no tasks). Dies on an unknown id. */
     readonly setContextTasks: (sessionId: string, tasks: ReadonlyArray<WireContext.ContextTask>) => Effect.Effect<void>
   }
-}
-
-interface Entry {
-  readonly id: string
-  /** Creation number: list order and page tokens. */
-  readonly seq: number
-  readonly state: Lifecycle.State
-  readonly labels: Labels
-  readonly imageId: string | undefined
-  readonly createdAt: number
-  readonly tasks: ReadonlyArray<WireContext.ContextTask>
-}
-
-type Store = ReadonlyMap<string, Entry>
-
-interface Queued<A> {
-  readonly method: Method
-  readonly value: A
-  readonly remaining: number
-}
-
-// Takes one use of the first item queued for `method`, if any.
-const takeNext = <A>(queue: Ref.Ref<ReadonlyArray<Queued<A>>>, method: Method) =>
-  Ref.modify(queue, (items): readonly [A | undefined, ReadonlyArray<Queued<A>>] => {
-    const i = items.findIndex((q) => q.method === method)
-    if (i < 0) return [undefined, items]
-    const item = items[i]!
-    const rest = item.remaining > 1
-      ? items.map((q, j) => j === i ? { ...q, remaining: q.remaining - 1 } : q)
-      : items.filter((_, j) => j !== i)
-    return [item.value, rest]
-  })
-
-const enqueue = <A>(queue: Ref.Ref<ReadonlyArray<Queued<A>>>, method: Method, value: A, options?: NextOptions) => {
-  const times = options?.times ?? 1
-  return Number.isInteger(times) && times >= 1
-    ? Ref.update(queue, (items) => [...items, { method, value, remaining: times }])
-    : Effect.dieMessage(`AgentBayTest: times must be an integer >= 1, got ${times}`)
-}
-
-const toMillis = (duration: Duration.DurationInput) => Duration.toMillis(Duration.decode(duration))
-
-const settleEntry = (entry: Entry, now: number): Entry => {
-  const state = Lifecycle.settle(entry.state, now)
-  return state === entry.state ? entry : { ...entry, state }
-}
-
-const snapshot = (entry: Entry): SessionState => ({
-  id: entry.id,
-  status: entry.state.status,
-  labels: entry.labels,
-  imageId: entry.imageId,
-  createdAt: entry.createdAt,
-  pending: entry.state.pending
-})
-
-// The same ValidationError the real client gives when the action's schema rejects the params.
-const validate = <P, I>(action: { readonly name: string; readonly params: Schema.Schema<P, I> }, params: P) =>
-  Schema.encode(action.params)(params).pipe(
-    Effect.mapError((e) => new ValidationError({ operation: action.name, field: "params", reason: e.message })),
-    Effect.asVoid
-  )
-
-type BySession = typeof WireSession.PauseSessionAsync | typeof WireSession.ResumeSessionAsync | typeof WireSession.DeleteSessionAsync
-
-const endpoints = (id: string) => ({
-  resourceUrl: `fake://resource/${id}`,
-  appInstanceId: `ai-${id}`,
-  resourceId: `res-${id}`
-})
-
-const matches = (entry: Entry, params: AgentBayClient.ListParams) => {
-  const status = entry.state.status
-  if (params.status !== undefined ? status !== params.status : Lifecycle.isGone(status)) return false
-  return Object.entries(params.labels ?? {}).every(([k, v]) => entry.labels[k] === v)
 }
 
 /**
