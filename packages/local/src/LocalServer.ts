@@ -61,6 +61,8 @@ export const decodeForm = (text: string): Either.Either<Record<string, string>, 
       return Either.left("malformed percent-encoding")
     }
     if (key === "") return Either.left("a field has no name")
+    // No action repeats a field (lists are `Key.1`, `Key.2`): two values are ambiguous.
+    if (fields.has(key) && fields.get(key) !== value) return Either.left(`field ${key.slice(0, 100)} is given twice`)
     fields.set(key, value)
   }
   // fromEntries defines own properties: a field named "__proto__" stays a field.

@@ -98,7 +98,9 @@ layer(Server, { excludeTestServices: true, timeout: "30 seconds" })("LocalServer
         { path: "/?Action=ListSession", headers: formHeaders, body: "=nameless" },
         { path: "/?Action=ListSession", headers: { "content-type": "application/json" }, body: "{}" },
         { path: "/?Action=ListSession", body: form({ Authorization: auth }) },
-        { path: "/?Action=ListSession&Bad=%E0%A4%A", headers: formHeaders, body: form({ Authorization: auth }) }
+        { path: "/?Action=ListSession&Bad=%E0%A4%A", headers: formHeaders, body: form({ Authorization: auth }) },
+        { path: "/?Action=GetSession&Action=ListSession", headers: formHeaders, body: form({ Authorization: auth }) },
+        { path: "/?Action=ListSession", headers: formHeaders, body: `${form({ Authorization: auth })}&MaxResults=1&MaxResults=2` }
       ]
       for (const request of bad) expectEnvelope(yield* send(request), 400, "InvalidParameter")
       const labels = yield* post("CreateMcpSession", { Labels: "not json" })
