@@ -215,10 +215,6 @@ export const make = (
           ? Effect.fail(new InvalidState({ sessionId: id, operation, status: row.status }))
           : Effect.succeed(row))
 
-    // Sandbox.start races its init's readiness against a bound; the race must stay
-    // interruptible even when we are not (a create in progress, a layer being
-    // built), or its loser would hold it for the whole bound.
-    const startSandbox = (id: string) => Effect.interruptible(sandbox.start(id))
 
     const settleDue = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
@@ -228,7 +224,7 @@ export const make = (
     const create = (input: CreateInput) =>
       Effect.gen(function*() {
         const id = `local-${hex(12)}`
-        yield* startSandbox(id).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
+        yield* sandbox.start(id).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
         const now = yield* Clock.currentTimeMillis
         yield* store.insertSession({
           id,
@@ -323,7 +319,7 @@ export const make = (
       let paused = 0
       yield* Effect.forEach(live, (row) =>
         Effect.gen(function*() {
-          yield* startSandbox(row.id)
+          yield* sandbox.start(row.id)
           started++
           if (row.status === "PAUSED") {
             yield* sandbox.pause(row.id)

@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as AgentBay from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
-import { ApiError, InvalidState, ValidationError, WaitTimeout } from "../AgentBayError.js"
+import { ApiError, InvalidState, ValidationError } from "../AgentBayError.js"
 import * as Lifecycle from "../Lifecycle.js"
 import { idOf, Labels, type Session, SessionRecord, type SessionRef, type SessionStatus } from "../Session.js"
 import * as Wire from "../Wire.js"
@@ -103,9 +103,7 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
         target: "context sync",
         done: (ts) => ts.every(WireContext.isTerminalTask),
         interval: defaults.sync.interval,
-        timeout,
-        onTimeout: () =>
-          new WaitTimeout({ sessionId: id, target: "context sync", timeout: Duration.format(Duration.decode(timeout)) })
+        timeout
       })
       const failed = tasks.filter((t) => t.status === "Failed")
       if (failed.length > 0) {
@@ -141,26 +139,20 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
       const submitted = yield* client.deleteSessionAsync(id).pipe(
         Effect.as(true),
         Effect.catchTag("NotFound", () => Effect.succeed(false)),
-        // A server refuses to delete a deleted session (Lifecycle.decide): already gone counts as deleted.
+        // Our backends accept deleting a deleted session (Lifecycle.decide); a server
+        // that refuses it instead still leaves nothing to do: gone counts as deleted.
         Effect.catchTag("InvalidState", (e) =>
           Effect.flatMap(probe, (status) => Lifecycle.isGone(status) ? Effect.succeed(false) : Effect.fail(e)))
       )
       if (!submitted) return
-      const timeout = options.timeout ?? defaults.delete.timeout
       yield* pollUntil(probe, {
         span: "AgentBay.waitUntilGone",
         sessionId: id,
         target: "FINISH",
         done: Lifecycle.isGone,
         interval: options.interval ?? defaults.delete.interval,
-        timeout,
-        onTimeout: (last) =>
-          new WaitTimeout({
-            sessionId: id,
-            target: "FINISH",
-            timeout: Duration.format(Duration.decode(timeout)),
-            lastStatus: Option.getOrUndefined(last)
-          })
+        timeout: options.timeout ?? defaults.delete.timeout,
+        lastStatus: (status) => status
       })
     }).pipe(Effect.withSpan("AgentBay.delete"))
 
@@ -214,7 +206,6 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
           return yield* new InvalidState({ sessionId: id, operation, status: current.status })
         }
         yield* submit(id)
-        const timeout = options.timeout ?? defaults.transition.timeout
         // Keep polling while in transit; tolerate the old state for a short grace
         // period (a server may show it briefly); anything else ends the wait.
         const last = yield* pollUntil(client.getSession(id), {
@@ -224,14 +215,8 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
           done: (s, elapsed) =>
             !(s.status === t.via || (s.status === from && Duration.lessThan(elapsed, defaults.grace))),
           interval: options.interval ?? defaults.transition.interval,
-          timeout,
-          onTimeout: (l) =>
-            new WaitTimeout({
-              sessionId: id,
-              target: t.to,
-              timeout: Duration.format(Duration.decode(timeout)),
-              lastStatus: Option.getOrUndefined(Option.map(l, (r) => r.status))
-            })
+          timeout: options.timeout ?? defaults.transition.timeout,
+          lastStatus: (s) => s.status
         })
         if (last.status !== t.to) {
           return yield* new InvalidState({ sessionId: id, operation, status: last.status, requestId: last.requestId })

@@ -5,22 +5,24 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
+import { WaitTimeout } from "../AgentBayError.js"
 
 /**
  * Runs `self` at once, then every `interval`, until `done(value, elapsed)` holds,
- * and returns that value. Once `timeout` has passed it fails with
- * `onTimeout(lastValue)`. Interrupting the caller stops the polling. The whole
- * loop is one span, `span`, with the session id and target as attributes.
+ * and returns that value. Once `timeout` has passed it fails with `WaitTimeout`
+ * (carrying `lastStatus` of the last value seen, if any). Interrupting the caller
+ * stops the polling. The whole loop is one span, `span`, with the session id and
+ * target as attributes.
  */
-export const pollUntil = <A, E, R, E2>(self: Effect.Effect<A, E, R>, options: {
+export const pollUntil = <A, E, R>(self: Effect.Effect<A, E, R>, options: {
   readonly span: string
   readonly sessionId: string
   readonly target: string
   readonly done: (value: A, elapsed: Duration.Duration) => boolean
   readonly interval: Duration.DurationInput
   readonly timeout: Duration.DurationInput
-  readonly onTimeout: (last: Option.Option<A>) => E2
-}): Effect.Effect<A, E | E2, R> =>
+  readonly lastStatus?: ((value: A) => string) | undefined
+}): Effect.Effect<A, E | WaitTimeout, R> =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     const last = yield* Ref.make(Option.none<A>())
@@ -32,8 +34,17 @@ export const pollUntil = <A, E, R, E2>(self: Effect.Effect<A, E, R>, options: {
     )
     return yield* Effect.flatten(Effect.timeoutTo(polled, {
       duration: options.timeout,
-      onSuccess: (a): Effect.Effect<A, E2> => Effect.succeed(a),
-      onTimeout: () => Effect.flatMap(Ref.get(last), (l) => Effect.fail(options.onTimeout(l)))
+      onSuccess: (a): Effect.Effect<A, WaitTimeout> => Effect.succeed(a),
+      onTimeout: () =>
+        Effect.flatMap(Ref.get(last), (l) =>
+          Effect.fail(
+            new WaitTimeout({
+              sessionId: options.sessionId,
+              target: options.target,
+              timeout: Duration.format(Duration.decode(options.timeout)),
+              lastStatus: options.lastStatus === undefined ? undefined : Option.getOrUndefined(Option.map(l, options.lastStatus))
+            })
+          ))
     }))
   }).pipe(
     Effect.withSpan(options.span, {
