@@ -1,4 +1,4 @@
-// Golden wire fixtures (shared/spec/fixtures, beside the repo): loading, placeholder
+// Golden wire fixtures (spec/fixtures at the repo root): loading, placeholder
 // substitution, a replaying HttpClient that records what we send, and the request
 // comparison the golden tests use. Test helper only.
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -10,8 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import { readFileSync } from "node:fs"
 
-// From packages/core/test/ up to the folder that holds both the repo and shared/.
-const dir = new URL("../../../../shared/spec/fixtures/", import.meta.url)
+// The recordings of the official client's requests, carried in the repo (spec/fixtures).
+const dir = new URL("../../../spec/fixtures/", import.meta.url)
 
 export interface FixtureRequest {
   readonly method: string

@@ -16,7 +16,7 @@ import * as fs from "node:fs"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
 import { portOf, raw, type RawResponse, sandboxDouble } from "./utils.js"
 
-const dir = "/work/shared/spec/fixtures"
+const dir = new URL("../../../spec/fixtures/", import.meta.url).pathname
 
 type Setup = (bay: AgentBay.AgentBay.Service) => Effect.Effect<ReadonlyArray<string>, unknown>
 

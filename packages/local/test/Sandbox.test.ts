@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Sandbox from "../src/Sandbox.js"
+import { describeWithBubblewrap } from "./bubblewrap.js"
 import { stateOf } from "./utils.js"
 
 const base = Fs.mkdtempSync(Path.join(Os.tmpdir(), "agentbay-sandbox-test-"))
@@ -57,7 +58,7 @@ const eventually = (condition: Effect.Effect<boolean>) =>
     return false
   })
 
-describe("Sandbox (bubblewrap)", () => {
+describeWithBubblewrap("Sandbox (bubblewrap)", () => {
   it.scopedLive("bubblewrap is the isolation level on this machine", () =>
     Effect.gen(function*() {
       const sb = yield* sandbox({ isolation: "auto" })

@@ -9,8 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
 import * as Sandbox from "../src/Sandbox.js"
+import { describeWithBubblewrap } from "./bubblewrap.js"
 import { stateOf } from "./utils.js"
 
+describeWithBubblewrap("SessionSandbox", () => {
 it.live("SDK sessions are isolated sandboxes: no view of each other or the data dir; pause stops them", () =>
   Effect.gen(function*() {
     const captured = yield* Deferred.make<Sandbox.Sandbox.Service>()
@@ -59,3 +61,4 @@ it.live("SDK sessions are isolated sandboxes: no view of each other or the data 
       yield* bay.delete(b, { interval: "50 millis" })
     }).pipe(Effect.provide(AgentBayLocal.layerWith({ transitionDelay: "100 millis" }, sandbox)))
   }), { timeout: 30_000 })
+})
