@@ -15,7 +15,8 @@
 //
 // Environment: BENCH_N (calls per round, default 1000), BENCH_ROUNDS (default 9),
 // BENCH_COMPARE=1 (also the platform's undici and node:http clients and the bare
-// lite client), BENCH_LOCAL=0 (skip the run against the local AgentBay server).
+// lite client), BENCH_LOCAL=0 (skip the run against the local AgentBay server),
+// BENCH_RELEASE=0 (skip the scope-release timings of bench/release.ts).
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -38,9 +39,9 @@ const TARGET = 1.2
 const deadline = Date.now() + 45_000 // the whole bench stays under a minute
 // A last resort if the machine is far too slow: the children exit with our stdin pipes.
 setTimeout(() => {
-  console.error("bench: still running after 90 s, giving up")
+  console.error("bench: still running after 150 s, giving up")
   process.exit(1)
-}, 90_000).unref()
+}, 150_000).unref()
 
 const server = await Bench.child(new URL("./server.ts", import.meta.url))
 const base = `http://127.0.0.1:${server.port}`
@@ -125,3 +126,8 @@ if (process.env.BENCH_LOCAL !== "0") {
 for (const runtime of runtimes) await runtime.dispose()
 raw.close()
 await server.stop()
+
+if (process.env.BENCH_RELEASE !== "0") {
+  const { release } = await import("./release.js")
+  await release({ rounds: Math.min(ROUNDS, 3), cloudDelete: "1 second" })
+}

@@ -12,6 +12,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as AgentBayClient from "./AgentBayClient.js"
@@ -46,14 +47,80 @@ export interface CreateOptions extends AgentBayClient.CreateParams {
 }
 
 /**
- * How a wait polls: first poll at once, then every `interval`, until `timeout`.
+ * How a wait polls: first poll at once, then every `interval` (or as `schedule`
+ * says: give one or the other), until `timeout`. Each field left out takes the
+ * layer's default (`WaitDefaults`).
  *
  * @since 0.1.0
  * @category options
  */
 export interface WaitOptions {
   readonly interval?: Duration.DurationInput | undefined
+  /** The spacing of the polls after the first, e.g. `Schedule.exponential("100 millis")`. */
+  readonly schedule?: Schedule.Schedule<unknown, unknown> | undefined
   readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The default of each wait, carried by the layer that builds the service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Waits {
+  /** betaPauseAsync / betaResumeAsync. */
+  readonly transition: WaitOptions
+  /** delete, and the release of a scoped session. */
+  readonly delete: WaitOptions
+  /** The context-sync waits of create and of delete with `syncContext`. */
+  readonly contextSync: WaitOptions
+}
+
+/**
+ * The cloud's waits, as the official SDK polls (spec: semantics.md §1.7):
+ * pause/resume every 2 s for up to 600 s, delete every 1 s for up to 300 s,
+ * context sync every 1.5 s for up to 225 s.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const cloudWaits: Waits = {
+  transition: { interval: Duration.seconds(2), timeout: Duration.seconds(600) },
+  delete: { interval: Duration.seconds(1), timeout: Duration.seconds(300) },
+  contextSync: { interval: Duration.millis(1500), timeout: Duration.seconds(225) }
+}
+
+/**
+ * The wait defaults the `AgentBay` service is built with: `cloudWaits` unless a
+ * layer provides others (`layerWaits`; the local runtime's layer does, with
+ * waits that match its transition times).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class WaitDefaults extends Context.Reference<WaitDefaults>()("@effect-agentbay/core/AgentBay/WaitDefaults", {
+  defaultValue: (): Waits => cloudWaits
+}) {}
+
+/**
+ * Wait defaults for the services built under this layer: each field given
+ * replaces that of `cloudWaits`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWaits = (waits: Partial<Waits>): Layer.Layer<WaitDefaults> =>
+  Layer.succeed(WaitDefaults, { ...cloudWaits, ...waits })
+
+/**
+ * Options of `sessions`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface SessionsOptions {
+  /** How many creations run at once. Default 5. The releases all run at once. */
+  readonly concurrency?: number | undefined
 }
 
 /**
@@ -75,7 +142,10 @@ export interface DeleteOptions extends WaitOptions {
  * @category options
  */
 export interface SessionOptions extends CreateOptions {
-  /** How the release deletes: `syncContext` and the wait. A failed sync is logged and the session deleted anyway. */
+  /**
+   * How the release deletes: `syncContext` and the wait (default: the layer's
+   * delete wait). A failed sync is logged and the session deleted anyway.
+   */
   readonly release?: DeleteOptions | undefined
 }
 
@@ -163,6 +233,17 @@ export declare namespace AgentBay {
      * never fails the scope; a failed delete is logged.
      */
     readonly session: (options?: SessionOptions) => Effect.Effect<Session, CreateError, Scope.Scope>
+    /**
+     * Many scoped sessions at once: `count` alike, or one per options entry.
+     * Created `concurrency` at a time; when the caller's scope closes they are
+     * all released concurrently, so closing takes about as long as the slowest
+     * delete, not the sum. If one creation fails, those already created are
+     * released before the error is returned.
+     */
+    readonly sessions: (
+      sessions: number | ReadonlyArray<SessionOptions>,
+      options?: SessionsOptions
+    ) => Effect.Effect<ReadonlyArray<Session>, CreateError | ValidationError, Scope.Scope>
     readonly get: (session: SessionRef) => Effect.Effect<Session, CommonError | NotFound | ValidationError>
     /** Every matching session, pulling pages lazily by `NextToken`. */
     readonly list: (options?: ListOptions) => Stream.Stream<Session, CommonError | ValidationError>
@@ -170,12 +251,14 @@ export declare namespace AgentBay {
     readonly listPage: (options?: ListPageOptions) => Effect.Effect<SessionPage, CommonError | ValidationError>
     /**
      * Deletes and waits until the session is gone (not found, `FINISH` or
-     * `DELETED`): first poll at once, then every second, for at most 300 s.
+     * `DELETED`): first poll at once, then by the layer's delete wait (cloud:
+     * every second, for at most 300 s).
      */
     readonly delete: (session: SessionRef, options?: DeleteOptions) => Effect.Effect<void, DeleteError>
     /**
-     * RUNNING → PAUSED: submits, then polls at once and every 2 s for at most
-     * 600 s. A session that is not RUNNING now is `InvalidState`, nothing sent.
+     * RUNNING → PAUSED: submits, then polls at once and by the layer's
+     * transition wait (cloud: every 2 s for at most 600 s). A session that is
+     * not RUNNING now is `InvalidState`, nothing sent.
      */
     readonly betaPauseAsync: (session: SessionRef, options?: WaitOptions) => Effect.Effect<Session, TransitionError>
     /** PAUSED → RUNNING, with the same waiting rules as `betaPauseAsync`. */
@@ -187,10 +270,11 @@ export declare namespace AgentBay {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBayClient> = Effect.map(
-  AgentBayClient.AgentBayClient,
-  (client) => AgentBay.of(Operations.make(client))
-)
+export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBayClient> = Effect.gen(function*() {
+  const client = yield* AgentBayClient.AgentBayClient
+  const waits = yield* WaitDefaults
+  return AgentBay.of(Operations.make(client, waits))
+})
 
 /**
  * Every service of the SDK (`AgentBay`, `AgentBayContext`, `BetaNetwork`,

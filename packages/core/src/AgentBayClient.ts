@@ -287,7 +287,7 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
     Effect.catchIf(
       self,
       (e): e is ApiError => e instanceof ApiError && e.code === Wire.Code.InvalidStatus,
-      (e) => Effect.fail(new InvalidState({ sessionId: id, operation, requestId: e.requestId }))
+      (e) => Effect.fail(new InvalidState({ resource: "Session", id, operation, requestId: e.requestId }))
     )
   const transition =
     (action: Wire.Action<string, { readonly SessionId: string }, { readonly SessionId: string }, unknown, unknown>, operation: string) => (sessionId: string) =>

@@ -6,7 +6,20 @@
  */
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import { SessionStatus } from "./Session.js"
+
+/**
+ * The kinds of resource an error can name.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Resource = Schema.Literal("Session", "Context", "Volume", "Network")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Resource = typeof Resource.Type
 
 /**
  * The key was missing, wrong, or not allowed to do this (HTTP 401/403 or the
@@ -33,7 +46,7 @@ export class AuthError extends Schema.TaggedError<AuthError>("@effect-agentbay/c
  * @category errors
  */
 export class NotFound extends Schema.TaggedError<NotFound>("@effect-agentbay/core/NotFound")("NotFound", {
-  resource: Schema.Literal("Session", "Context", "Volume", "Network"),
+  resource: Resource,
   id: Schema.String,
   requestId: Schema.optional(Schema.String)
 }) {
@@ -43,8 +56,8 @@ export class NotFound extends Schema.TaggedError<NotFound>("@effect-agentbay/cor
 }
 
 /**
- * The operation is not valid in the session's current status, or a wait ended in
- * a status other than its target. `status` is the status seen, when known.
+ * The operation is not valid in the resource's current status, or a wait ended
+ * in a status other than its target. `status` is the status seen, when known.
  *
  * @since 0.1.0
  * @category errors
@@ -52,14 +65,17 @@ export class NotFound extends Schema.TaggedError<NotFound>("@effect-agentbay/cor
 export class InvalidState extends Schema.TaggedError<InvalidState>("@effect-agentbay/core/InvalidState")(
   "InvalidState",
   {
-    sessionId: Schema.String,
+    resource: Resource,
+    id: Schema.String,
     operation: Schema.String,
-    status: Schema.optional(SessionStatus),
+    status: Schema.optional(Schema.String),
     requestId: Schema.optional(Schema.String)
   }
 ) {
   override get message(): string {
-    return `cannot ${this.operation} session ${this.sessionId}: it is ${this.status ?? "in a state that does not allow it"}`
+    return `cannot ${this.operation} ${this.resource.toLowerCase()} ${this.id}: it is ${
+      this.status ?? "in a state that does not allow it"
+    }`
   }
 }
 
@@ -136,20 +152,21 @@ export class ValidationError extends Schema.TaggedError<ValidationError>("@effec
 }
 
 /**
- * A wait (pause, resume, delete, context sync) did not reach its target in time.
- * `lastStatus` is the last status seen, if any.
+ * A wait (pause, resume, delete, context sync, context clear) did not reach its
+ * target in time. `lastStatus` is the last status seen, if any.
  *
  * @since 0.1.0
  * @category errors
  */
 export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@effect-agentbay/core/WaitTimeout")("WaitTimeout", {
-  sessionId: Schema.String,
+  resource: Resource,
+  id: Schema.String,
   target: Schema.String,
   timeout: Schema.String,
   lastStatus: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `session ${this.sessionId} did not reach ${this.target} within ${this.timeout}` +
+    return `${this.resource.toLowerCase()} ${this.id} did not reach ${this.target} within ${this.timeout}` +
       (this.lastStatus ? ` (last seen: ${this.lastStatus})` : "")
   }
 }

@@ -10,6 +10,9 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 
+// These tests watch the intermediate states: transitions last 3 s on the TestClock.
+const timed = { transitionDelay: "3 seconds" } as const
+
 // Clock times (ms) of the GetSession / GetSessionDetail calls so far.
 const times = (method: AgentBayTest.Method) =>
   Effect.flatMap(AgentBayTest.Backend, (b) => Effect.map(b.calls(method), (cs) => cs.map((c) => c.at)))
@@ -45,7 +48,7 @@ describe("AgentBay.betaPauseAsync / betaResumeAsync", () => {
       assert.strictEqual((yield* Fiber.join(fiber)).status, "RUNNING")
       assert.deepStrictEqual(yield* times("getSession"), [0, 0, 500, 1000, 1500, 2000, 2500, 3000])
       assert.strictEqual(yield* count("resumeSessionAsync"), 1)
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("gives up after 600 s by default with WaitTimeout, carrying the last status", () =>
     Effect.gen(function*() {
@@ -58,7 +61,7 @@ describe("AgentBay.betaPauseAsync / betaResumeAsync", () => {
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "WaitTimeout")
       if (error._tag === "WaitTimeout") {
-        assert.deepStrictEqual([error.sessionId, error.target, error.lastStatus], [s.id, "PAUSED", "PAUSING"])
+        assert.deepStrictEqual([error.id, error.target, error.lastStatus], [s.id, "PAUSED", "PAUSING"])
       }
     }).pipe(Effect.provide(AgentBayTest.layer({ transitionDelay: Duration.infinity }))))
 
@@ -88,7 +91,7 @@ describe("AgentBay.betaPauseAsync / betaResumeAsync", () => {
       yield* TestClock.adjust("1 second")
       const error = yield* Fiber.join(pausing)
       assert.deepStrictEqual(
-        error._tag === "InvalidState" && [error.sessionId, error.operation, error.status],
+        error._tag === "InvalidState" && [error.id, error.operation, error.status],
         [s.id, "pause", "DELETING"]
       )
       yield* TestClock.adjust("3 seconds")
@@ -103,7 +106,7 @@ describe("AgentBay.betaPauseAsync / betaResumeAsync", () => {
       yield* TestClock.adjust("1 second")
       const failed = yield* Fiber.join(resuming)
       assert.deepStrictEqual(failed._tag === "InvalidState" && [failed.operation, failed.status], ["resume", "ERROR"])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("pausing a non-RUNNING or resuming a non-PAUSED session is InvalidState, and nothing is sent", () =>
     Effect.gen(function*() {
@@ -121,7 +124,7 @@ describe("AgentBay.betaPauseAsync / betaResumeAsync", () => {
       assert.strictEqual(yield* count("resumeSessionAsync"), 0)
       const unknown = yield* Effect.flip(bay.betaPauseAsync("no-such-session"))
       assert.strictEqual(unknown._tag, "NotFound")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("interrupting a wait stops the polling", () =>
     Effect.gen(function*() {
@@ -152,7 +155,7 @@ describe("AgentBay.delete", () => {
       assert.deepStrictEqual(yield* times("getSessionDetail"), [0, 1000, 2000, 3000])
       assert.strictEqual(yield* count("deleteSessionAsync"), 1)
       assert.deepStrictEqual(yield* backend.liveSessions, [])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("an already deleted or unknown session counts as deleted", () =>
     Effect.gen(function*() {
@@ -172,7 +175,7 @@ describe("AgentBay.delete", () => {
       yield* Fiber.join(first)
       yield* Fiber.join(second)
       assert.deepStrictEqual(yield* backend.liveSessions, [])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("gives up after 300 s by default, and after a custom timeout, with the last status", () =>
     Effect.gen(function*() {
@@ -184,7 +187,7 @@ describe("AgentBay.delete", () => {
       yield* TestClock.adjust("1 second")
       const error = yield* Fiber.join(fiber)
       assert.deepStrictEqual(
-        error._tag === "WaitTimeout" && [error.sessionId, error.target, error.lastStatus],
+        error._tag === "WaitTimeout" && [error.id, error.target, error.lastStatus],
         [s.id, "FINISH", "DELETING"]
       )
       const custom = yield* Effect.fork(Effect.flip(bay.delete(s, { timeout: "5 seconds" })))

@@ -15,6 +15,9 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
 
+// These tests watch the intermediate states: transitions last 3 s on the TestClock.
+const timed = { transitionDelay: "3 seconds" } as const
+
 // Runs `self` with a logger that keeps the text of every warning.
 const withWarnings = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.suspend(() => {
@@ -45,7 +48,7 @@ describe("AgentBay.session", () => {
       const id = yield* Fiber.join(fiber)
       assert.deepStrictEqual((yield* backend.sessions).map((s) => [s.id, s.status]), [[id, "DELETED"]])
       assert.deepStrictEqual(yield* backend.liveSessions, [])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("is deleted when the scope fails", () =>
     Effect.gen(function*() {
@@ -55,7 +58,7 @@ describe("AgentBay.session", () => {
       assert.deepStrictEqual(exit, Exit.fail("boom"))
       assert.strictEqual((yield* backend.sessions).length, 1)
       assert.deepStrictEqual(yield* backend.liveSessions, [])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("is deleted when the scope is interrupted", () =>
     Effect.gen(function*() {
@@ -69,7 +72,7 @@ describe("AgentBay.session", () => {
       assert.isTrue(Exit.isInterrupted(yield* Fiber.join(stopping)))
       assert.strictEqual((yield* backend.sessions).length, 1)
       assert.deepStrictEqual(yield* backend.liveSessions, [])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("a failing delete during release is logged and the scope still succeeds", () =>
     Effect.gen(function*() {
@@ -83,7 +86,7 @@ describe("AgentBay.session", () => {
       assert.include(warnings[0], `could not delete session ${id}`)
       // The session is still there: the release is total, not magic.
       assert.deepStrictEqual((yield* backend.liveSessions).map((s) => s.id), [id])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("the release is idempotent: a session deleted inside the scope is fine", () =>
     Effect.gen(function*() {

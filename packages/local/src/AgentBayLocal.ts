@@ -53,8 +53,10 @@ export interface ServerOptions {
   readonly host?: string | undefined
   /** Default 0 (a free port); the CLI uses 18080. */
   readonly port?: number | undefined
-  /** How long PAUSING, RESUMING and DELETING last. Default 300 ms. */
+  /** How long PAUSING and RESUMING last. Default 300 ms. */
   readonly transitionDelay?: Duration.DurationInput | undefined
+  /** How long DELETING lasts. Default 0: a deleted session is gone when the request returns. */
+  readonly deleteDelay?: Duration.DurationInput | undefined
   /** Default `auto`: bubblewrap when it works here, else plain processes. */
   readonly isolation?: "auto" | "bubblewrap" | "process" | undefined
   /** Largest request body in bytes. Default 8 MiB. */
@@ -68,6 +70,8 @@ export interface ServerOptions {
 export interface Options extends Omit<ServerOptions, "apiKeys"> {
   /** The key the server accepts and the SDK sends. Default: generated (or read from `<dataDir>/api-key`). */
   readonly apiKey?: Redacted.Redacted | undefined
+  /** The SDK's wait defaults. Default `waits` (short polls); `AgentBay.cloudWaits` polls as against the cloud. */
+  readonly waits?: AgentBay.Waits | undefined
 }
 
 /**
@@ -155,7 +159,7 @@ export const layerServerWith = <E>(
       )
       const services = Layer.mergeAll(
         LocalAuth.layer({ apiKeys: options.apiKeys, dataDir }),
-        LocalSessions.layer({ transitionDelay: options.transitionDelay })
+        LocalSessions.layer({ transitionDelay: options.transitionDelay, deleteDelay: options.deleteDelay })
       ).pipe(Layer.provideMerge(deps))
       const http = LocalServer.layerNode({
         host: options.host,
@@ -200,13 +204,29 @@ export const layerServer = (options: ServerOptions = {}): Layer.Layer<Info, Star
   layerServerWith(options, (dataDir) => Sandbox.layer({ dataDir, isolation: options.isolation }))
 
 /**
- * The SDK's services over a server built by `server` (anything providing `Info`).
+ * The SDK's waits against the local runtime: a poll every 50 ms, so that a
+ * pause or resume (300 ms by default) returns about when it settles, and a
+ * delete (gone at once) after one poll. The bounds stay the cloud's.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const waits: AgentBay.Waits = {
+  transition: { interval: "50 millis", timeout: AgentBay.cloudWaits.transition.timeout },
+  delete: { interval: "50 millis", timeout: AgentBay.cloudWaits.delete.timeout },
+  contextSync: { interval: "50 millis", timeout: AgentBay.cloudWaits.contextSync.timeout }
+}
+
+/**
+ * The SDK's services over a server built by `server` (anything providing
+ * `Info`), with the local runtime's `waits` as their defaults.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerSdk = <E>(
-  server: Layer.Layer<Info, E>
+  server: Layer.Layer<Info, E>,
+  sdkWaits: AgentBay.Waits = waits
 ): Layer.Layer<AgentBay.Services | Info, E | ValidationError> =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
@@ -218,11 +238,14 @@ export const layerSdk = <E>(
           reason: "no key to use: pass apiKey, or keep the generated key file in the data dir"
         })
       }
-      return AgentBay.layer({ apiKey: info.apiKey.value, endpoint: info.endpoint })
+      return AgentBay.layer({ apiKey: info.apiKey.value, endpoint: info.endpoint }).pipe(
+        // Merged too, so that the program sees the waits its services run with.
+        Layer.provideMerge(AgentBay.layerWaits(sdkWaits))
+      )
     })
   ).pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.provideMerge(server))
 
-const serverOptions = ({ apiKey, ...rest }: Options): ServerOptions => ({
+const serverOptions = ({ apiKey, waits: _, ...rest }: Options): ServerOptions => ({
   ...rest,
   apiKeys: apiKey === undefined ? undefined : [apiKey]
 })
@@ -234,7 +257,7 @@ const serverOptions = ({ apiKey, ...rest }: Options): ServerOptions => ({
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<AgentBay.Services | Info, StartError | ValidationError> =>
-  layerSdk(layerServer(serverOptions(options)))
+  layerSdk(layerServer(serverOptions(options)), options.waits)
 
 /**
  * As `layer`, with the sandboxes from `sandbox` (for tests and embedders).
@@ -246,4 +269,4 @@ export const layerWith = <E>(
   options: Options,
   sandbox: (dataDir: string) => Layer.Layer<Sandbox.Sandbox, E>
 ): Layer.Layer<AgentBay.Services | Info, StartError | ValidationError | E> =>
-  layerSdk(layerServerWith(serverOptions(options), sandbox))
+  layerSdk(layerServerWith(serverOptions(options), sandbox), options.waits)

@@ -4,7 +4,7 @@
  * reconciliation. Every lifecycle rule comes from core's `Lifecycle`; the state
  * lives in `LocalStore`; each session is a `Sandbox`, frozen, thawed or killed
  * when a transition is accepted (the intermediate status then lasts
- * `transitionDelay` on the `Clock`).
+ * `transitionDelay`, or `deleteDelay` for a delete, on the `Clock`).
  *
  * @since 0.1.0
  */
@@ -42,8 +42,14 @@ export const defaultImageId = "linux_latest"
  * @category options
  */
 export interface Options {
-  /** How long PAUSING, RESUMING and DELETING last. Default 300 ms; 0 settles at once. */
+  /** How long PAUSING and RESUMING last. Default 300 ms; 0 settles at once. */
   readonly transitionDelay?: Duration.DurationInput | undefined
+  /**
+   * How long DELETING lasts. Default 0: the sandbox is killed and removed before
+   * DeleteSessionAsync answers, so the session is gone at once (GetSessionDetail
+   * answers FINISH on the first poll). Give a delay to exercise a client's wait.
+   */
+  readonly deleteDelay?: Duration.DurationInput | undefined
 }
 
 /**
@@ -182,6 +188,7 @@ export const make = (
     const store = yield* LocalStore.LocalStore
     const sandbox = yield* Sandbox
     const delay = Duration.toMillis(Duration.decode(options.transitionDelay ?? defaultTransitionDelay))
+    const deleteDelay = Duration.toMillis(Duration.decode(options.deleteDelay ?? 0))
     // Transitions of existing sessions are read-decide-write: one at a time.
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -212,7 +219,7 @@ export const make = (
     const getLive = (owner: string, id: string, operation: string) =>
       Effect.flatMap(get(owner, id), (row) =>
         Lifecycle.isGone(row.status)
-          ? Effect.fail(new InvalidState({ sessionId: id, operation, status: row.status }))
+          ? Effect.fail(new InvalidState({ resource: "Session", id, operation, status: row.status }))
           : Effect.succeed(row))
 
 
@@ -249,7 +256,7 @@ export const make = (
       Effect.gen(function*() {
         const row = yield* get(owner, id)
         const decision = Lifecycle.decide(operation, row.status)
-        if (decision === "reject") return yield* new InvalidState({ sessionId: id, operation, status: row.status })
+        if (decision === "reject") return yield* new InvalidState({ resource: "Session", id, operation, status: row.status })
         if (decision === "noop") return "noop" as const
         // The sandbox effect happens when the request is accepted; a failure leaves the state as it was.
         if (operation === "pause") yield* sandbox.pause(id)
@@ -270,7 +277,9 @@ export const make = (
       operation: Lifecycle.Operation,
       options?: { readonly immediate?: boolean | undefined }
     ) =>
-      lock.withPermits(1)(transitionOnce(owner, id, operation, options?.immediate ? 0 : delay, attempts)).pipe(
+      lock.withPermits(1)(
+        transitionOnce(owner, id, operation, options?.immediate ? 0 : operation === "delete" ? deleteDelay : delay, attempts)
+      ).pipe(
         Effect.uninterruptible,
         Effect.withSpan("LocalSessions.transition", {
           attributes: { "agentbay.session_id": id, "agentbay.operation": operation }

@@ -89,7 +89,7 @@ interface Exchange {
 const keys = fixtures.map((_, i) => `akl-fixture-${i}`)
 const wrongKey = "akl-fixture-wrong"
 const Server = AgentBayLocal.layerServerWith(
-  { apiKeys: keys.map((k) => Redacted.make(k)), transitionDelay: "500 millis" },
+  { apiKeys: keys.map((k) => Redacted.make(k)), transitionDelay: "500 millis", deleteDelay: "500 millis" },
   () => sandboxDouble().layer
 )
 

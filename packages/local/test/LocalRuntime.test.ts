@@ -20,7 +20,7 @@ const runtimeLayer = (sandbox: ReturnType<typeof sandboxDouble>, filename = ":me
   LocalRuntime.layer.pipe(
     Layer.provide(Layer.mergeAll(
       LocalAuth.layer({ apiKeys: [Redacted.make(keyA), Redacted.make(keyB)] }),
-      LocalSessions.layer({ transitionDelay: "300 millis" })
+      LocalSessions.layer({ transitionDelay: "300 millis", deleteDelay: "300 millis" })
     )),
     Layer.provideMerge(Layer.mergeAll(LocalStore.layer({ filename }), sandbox.layer, NodeContext.layer))
   )

@@ -28,13 +28,17 @@ export const bubblewrapMissing: string | undefined = probe()
  * printed) where it is missing, and a failure under CI=true.
  */
 export const describeWithBubblewrap = (name: string, body: () => void): void => {
-  if (bubblewrapMissing === undefined) return describe(name, body)
+  if (bubblewrapMissing === undefined) {
+    describe(name, body)
+    return
+  }
   if (process.env.CI === "true") {
-    return describe(name, () => {
+    describe(name, () => {
       it("has bubblewrap (required under CI=true)", () => {
         throw new Error(`${name}: ${bubblewrapMissing}`)
       })
     })
+    return
   }
   console.warn(`skipped "${name}": ${bubblewrapMissing}`)
   describe.skipIf(true)(name, body)

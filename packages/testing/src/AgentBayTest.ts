@@ -92,7 +92,12 @@ export interface SessionState {
  * @category options
  */
 export interface Options {
-  /** How long PAUSING, RESUMING and DELETING last on the `Clock`. Default 3 seconds; `Duration.infinity` never settles. */
+  /**
+   * How long PAUSING, RESUMING and DELETING last on the `Clock`. Default 0:
+   * transitions settle at once, so a test that never touches the clock just
+   * works. Give a duration to see the intermediate states, and move the
+   * `TestClock` to settle them; `Duration.infinity` never settles.
+   */
   readonly transitionDelay?: Duration.DurationInput | undefined
 }
 
@@ -164,7 +169,7 @@ export const make = (options: Options = {}): Effect.Effect<Context.Context<Agent
     const store = yield* Ref.make<Store>(new Map())
     const requests = yield* Ref.make(0)
     const created = yield* Ref.make(0)
-    const delayMillis = yield* Ref.make(toMillis(options.transitionDelay ?? "3 seconds"))
+    const delayMillis = yield* Ref.make(toMillis(options.transitionDelay ?? 0))
     const faults = yield* Ref.make<ReadonlyArray<Queued<MethodError<Method>>>>([])
     const delays = yield* Ref.make<ReadonlyArray<Queued<Duration.Duration>>>([])
     const calls = yield* Ref.make<ReadonlyArray<Call>>([])
@@ -209,7 +214,7 @@ export const make = (options: Options = {}): Effect.Effect<Context.Context<Agent
         })
         if (decision === "unknown") return yield* new NotFound({ resource: "Session", id, requestId: rid })
         // The server answers InvalidSession.Status; the real client turns that into InvalidState, without a status.
-        if (decision === "reject") return yield* new InvalidState({ sessionId: id, operation, requestId: rid })
+        if (decision === "reject") return yield* new InvalidState({ resource: "Session", id, operation, requestId: rid })
       })
 
     const raw: AgentBayClient.AgentBayClient.Service = {
@@ -414,6 +419,7 @@ export const layerStub = (stubs: Partial<AgentBay.AgentBay.Service>): Layer.Laye
     AgentBay.AgentBay.of({
       create: missing("create"),
       session: missing("session"),
+      sessions: missing("sessions"),
       get: missing("get"),
       list: () => Stream.dieMessage(message("list")),
       listPage: missing("listPage"),

@@ -1,5 +1,6 @@
 // The fake backend itself, seen through the AgentBayClient it provides: the
 // lifecycle, error mapping, listing and the Backend handle.
+import { AgentBay } from "@effect-agentbay/core/AgentBay"
 import { AgentBayClient } from "@effect-agentbay/core/AgentBayClient"
 import { TransportError } from "@effect-agentbay/core/AgentBayError"
 import { AgentBayTest } from "@effect-agentbay/testing"
@@ -7,6 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
+
+// These tests watch the intermediate states: transitions last 3 s on the TestClock.
+const timed = { transitionDelay: "3 seconds" } as const
 
 const status = (id: string) => Effect.flatMap(AgentBayClient, (c) => Effect.map(c.getSession(id), (s) => s.status))
 const detail = (id: string) => Effect.flatMap(AgentBayClient, (c) => Effect.map(c.getSessionDetail(id), (s) => s.status))
@@ -27,7 +31,7 @@ describe("AgentBayTest lifecycle", () => {
       assert.strictEqual(yield* status(id), "RESUMING")
       yield* TestClock.adjust("3 seconds")
       assert.strictEqual(yield* status(id), "RUNNING")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("delete: DELETING, then DELETED for GetSession and FINISH for GetSessionDetail", () =>
     Effect.gen(function*() {
@@ -57,7 +61,7 @@ describe("AgentBayTest lifecycle", () => {
       yield* client.resumeSessionAsync(id)
       yield* client.resumeSessionAsync(id)
       assert.strictEqual(yield* status(id), "RESUMING")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("illegal transitions are InvalidState and unknown ids NotFound, as the real client maps them", () =>
     Effect.gen(function*() {
@@ -66,7 +70,7 @@ describe("AgentBayTest lifecycle", () => {
       yield* client.deleteSessionAsync(id)
       const pause = yield* Effect.flip(client.pauseSessionAsync(id))
       assert.strictEqual(pause._tag, "InvalidState")
-      assert.deepStrictEqual(pause._tag === "InvalidState" && [pause.sessionId, pause.operation], [id, "pause"])
+      assert.deepStrictEqual(pause._tag === "InvalidState" && [pause.id, pause.operation], [id, "pause"])
       yield* TestClock.adjust("3 seconds")
       // Deleting a deleted session is a no-op (Lifecycle: delete is idempotent); resuming it is not.
       yield* client.deleteSessionAsync(id)
@@ -90,7 +94,7 @@ describe("AgentBayTest lifecycle", () => {
       assert.strictEqual((yield* Effect.flip(client.getSession(" ")))._tag, "ValidationError")
       assert.strictEqual((yield* Effect.flip(client.getLink(id, { port: 80 })))._tag, "ValidationError")
       assert.strictEqual((yield* Effect.flip(client.listSession({ maxResults: 0 })))._tag, "ValidationError")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("a zero delay settles at once; setTransitionDelay applies to later transitions", () =>
     Effect.gen(function*() {
@@ -134,7 +138,7 @@ describe("AgentBayTest sessions and labels", () => {
       assert.notStrictEqual(second.sessions[0]!.id, first.sessions[0]!.id)
       const bad = yield* Effect.flip(client.listSession({ nextToken: "garbage!" }))
       assert.deepStrictEqual(bad._tag === "ApiError" && bad.code, "InvalidParameter")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("paging neither skips nor repeats sessions when sessions are deleted or created meanwhile", () =>
     Effect.gen(function*() {
@@ -166,7 +170,7 @@ describe("AgentBayTest sessions and labels", () => {
       yield* backend.setContextTasks(id, [task, { ...task, contextId: "ctx-2" }])
       assert.deepStrictEqual(yield* client.getContextInfo({ sessionId: id, contextId: "ctx-1", path: "/data" }), [task])
       assert.strictEqual((yield* client.getContextInfo({ sessionId: id })).length, 2)
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 })
 
 describe("AgentBayTest Backend", () => {
@@ -185,7 +189,7 @@ describe("AgentBayTest Backend", () => {
       yield* backend.failNext("pauseSessionAsync", new TransportError({ action: "PauseSessionAsync", reason: "Timeout" }))
       assert.strictEqual((yield* Effect.flip(client.pauseSessionAsync(id)))._tag, "TransportError")
       assert.strictEqual(yield* status(id), "RUNNING")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("delayNext holds calls on the clock", () =>
     Effect.gen(function*() {
@@ -199,7 +203,7 @@ describe("AgentBayTest Backend", () => {
       const created = yield* Fiber.join(slow)
       assert.strictEqual((yield* backend.sessions)[0]!.createdAt, 5000)
       yield* client.getSession(created.id) // not delayed
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("calls records every call with its time and arguments; sessions and liveSessions", () =>
     Effect.gen(function*() {
@@ -220,7 +224,7 @@ describe("AgentBayTest Backend", () => {
       assert.deepStrictEqual((yield* backend.liveSessions).map((s) => s.id), [b.id])
       const all = yield* backend.sessions
       assert.deepStrictEqual(all.map((s) => [s.status, s.labels]), [["DELETED", { k: "v" }], ["RUNNING", {}]])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("setStatus stages states the lifecycle never produces", () =>
     Effect.gen(function*() {
@@ -232,14 +236,38 @@ describe("AgentBayTest Backend", () => {
       yield* TestClock.adjust("10 seconds") // the pending pause was dropped
       assert.strictEqual(yield* status(id), "ERROR")
       assert.strictEqual((yield* Effect.flip(client.resumeSessionAsync(id)))._tag, "InvalidState")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
+    }).pipe(Effect.provide(AgentBayTest.layer(timed))))
 
   it.effect("each layer is a fresh backend", () =>
     Effect.gen(function*() {
       const count = Effect.flatMap(AgentBayTest.Backend, (b) => Effect.map(b.sessions, (ss) => ss.length))
       const create = Effect.flatMap(AgentBayClient, (c) => c.createMcpSession({}))
-      const first = yield* Effect.zipRight(create, count).pipe(Effect.provide(AgentBayTest.layer()))
-      const second = yield* count.pipe(Effect.provide(AgentBayTest.layer()))
+      const first = yield* Effect.zipRight(create, count).pipe(Effect.provide(AgentBayTest.layer(timed)))
+      const second = yield* count.pipe(Effect.provide(AgentBayTest.layer(timed)))
       assert.deepStrictEqual([first, second], [1, 0])
     }))
+})
+
+describe("AgentBayTest defaults: no clock to move", () => {
+  // Written as a user's first test would be: no TestClock, no fork. Transitions
+  // settle at once by default, so none of these waits on the clock.
+  it.effect("a scoped session, pause, resume and delete just work", () =>
+    Effect.gen(function*() {
+      const backend = yield* AgentBayTest.Backend
+      const id = yield* Effect.scoped(Effect.gen(function*() {
+        const bay = yield* AgentBay
+        const session = yield* bay.session({ labels: { test: "first" } })
+        assert.strictEqual((yield* bay.betaPauseAsync(session)).status, "PAUSED")
+        assert.strictEqual((yield* bay.betaResumeAsync(session)).status, "RUNNING")
+        return session.id
+      }))
+      assert.deepStrictEqual(yield* backend.liveSessions, [])
+      const bay = yield* AgentBay
+      const s = yield* bay.create()
+      yield* bay.delete(s)
+      assert.deepStrictEqual((yield* backend.sessions).map((x) => [x.id === id || x.id === s.id, x.status]), [
+        [true, "DELETED"],
+        [true, "DELETED"]
+      ])
+    }).pipe(Effect.provide(AgentBayTest.layer())))
 })

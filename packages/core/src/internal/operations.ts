@@ -2,7 +2,9 @@
 // surface is AgentBay.ts; this file keeps the logic in one readable place.
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as AgentBay from "../AgentBay.js"
@@ -13,16 +15,10 @@ import { idOf, Labels, type Session, SessionRecord, type SessionRef, type Sessio
 import * as Wire from "../Wire.js"
 import * as WireContext from "../WireContext.js"
 import { paginate } from "./paginate.js"
-import { pollUntil } from "./poll.js"
+import { pollUntil, resolveWait } from "./poll.js"
 
-/** Defaults of the waits (spec: semantics.md §1.7). */
-export const defaults = {
-  transition: { interval: Duration.seconds(2), timeout: Duration.seconds(600) },
-  delete: { interval: Duration.seconds(1), timeout: Duration.seconds(300) },
-  sync: { interval: Duration.millis(1500), timeout: Duration.seconds(225) },
-  /** How long a pause/resume may still show the old state before that counts as a failure. */
-  grace: Duration.seconds(10)
-} as const
+/** How long a pause/resume may still show the old state before that counts as a failure. */
+const grace = Duration.seconds(10)
 
 const fail = (operation: string, field: string, reason: string) =>
   Effect.fail(new ValidationError({ operation, field, reason }))
@@ -43,16 +39,7 @@ const checkLabels = (operation: string, labels: unknown, options?: { readonly no
 const checkSize = (operation: string, field: string, value: number | undefined) =>
   value === undefined || Schema.is(Wire.PageSize)(value) ? Effect.void : fail(operation, field, "must be an integer in 1..100")
 
-const checkDuration = (operation: string, field: string, value: Duration.DurationInput | undefined) =>
-  Effect.suspend(() => {
-    if (value === undefined) return Effect.void
-    const d = Duration.decodeUnknown(value)
-    return Option.isSome(d) && Duration.greaterThan(d.value, Duration.zero)
-      ? Effect.void
-      : fail(operation, field, "must be a positive duration")
-  })
-
-export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service => {
+export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits): AgentBay.AgentBay.Service => {
   // A session is a record whose prototype (built once per service) carries the
   // operations, addressed by `this.id`: they are not own properties, so logging,
   // comparing or spreading a session shows only its data, and binding is cheap.
@@ -95,15 +82,15 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
 
   // Waits until every sync task of the session is terminal (Success/Failed);
   // any Failed task fails the wait with the tasks' messages.
-  const awaitSync = (id: string, timeout: Duration.DurationInput, operation: string) =>
+  const awaitSync = (id: string, timeout: Duration.DurationInput | undefined, operation: string, field: string) =>
     Effect.gen(function*() {
+      const wait = yield* resolveWait(operation, { timeout }, waits.contextSync, field)
       const tasks = yield* pollUntil(client.getContextInfo({ sessionId: id }), {
         span: "AgentBay.waitForContextSync",
-        sessionId: id,
+        id,
         target: "context sync",
         done: (ts) => ts.every(WireContext.isTerminalTask),
-        interval: defaults.sync.interval,
-        timeout
+        wait
       })
       const failed = tasks.filter((t) => t.status === "Failed")
       if (failed.length > 0) {
@@ -120,15 +107,14 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
     // No Mode, as the official SDK sends it: the server syncs every context of the session.
     Effect.zipRight(
       client.syncContext({ sessionId: id }),
-      awaitSync(id, options.syncTimeout ?? defaults.sync.timeout, "SyncContext")
+      awaitSync(id, options.syncTimeout, "SyncContext", "syncTimeout")
     ).pipe(Effect.withSpan("AgentBay.syncContext", { attributes: { "agentbay.session_id": id } }))
 
   const del = (ref: SessionRef, options: AgentBay.DeleteOptions = {}) =>
     Effect.gen(function*() {
       const id = yield* checkId("delete", ref)
-      yield* checkDuration("delete", "timeout", options.timeout)
-      yield* checkDuration("delete", "interval", options.interval)
-      yield* checkDuration("delete", "syncTimeout", options.syncTimeout)
+      const wait = yield* resolveWait("delete", options, waits.delete)
+      if (options.syncTimeout !== undefined) yield* resolveWait("delete", { timeout: options.syncTimeout }, {}, "sync")
       yield* Effect.annotateCurrentSpan("agentbay.session_id", id)
       if (options.syncContext) yield* Effect.catchTag(syncBeforeDelete(id, options), "NotFound", () => Effect.void)
       // Gone = not found, or FINISH/DELETED (the official SDK accepts only FINISH).
@@ -147,11 +133,10 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
       if (!submitted) return
       yield* pollUntil(probe, {
         span: "AgentBay.waitUntilGone",
-        sessionId: id,
+        id,
         target: "FINISH",
         done: Lifecycle.isGone,
-        interval: options.interval ?? defaults.delete.interval,
-        timeout: options.timeout ?? defaults.delete.timeout,
+        wait,
         lastStatus: (status) => status
       })
     }).pipe(Effect.withSpan("AgentBay.delete"))
@@ -163,12 +148,14 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
   const create = (options: AgentBay.CreateOptions = {}) =>
     Effect.gen(function*() {
       yield* checkLabels("create", options.labels)
-      yield* checkDuration("create", "contextSyncTimeout", options.contextSyncTimeout)
       const { contextSyncTimeout, waitForContextSync, ...params } = options
+      if (contextSyncTimeout !== undefined) {
+        yield* resolveWait("create", { timeout: contextSyncTimeout }, {}, "contextSync")
+      }
       const record = yield* client.createMcpSession(params)
       yield* Effect.annotateCurrentSpan("agentbay.session_id", record.id)
       if ((options.contextSync?.length ?? 0) > 0 && waitForContextSync !== false) {
-        yield* awaitSync(record.id, contextSyncTimeout ?? defaults.sync.timeout, "CreateMcpSession").pipe(
+        yield* awaitSync(record.id, contextSyncTimeout, "CreateMcpSession", "contextSync").pipe(
           Effect.catchTag("NotFound", (e) =>
             Effect.fail(
               new ApiError({
@@ -197,29 +184,26 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
     return (ref: SessionRef, options: AgentBay.WaitOptions = {}) =>
       Effect.gen(function*() {
         const id = yield* checkId(operation, ref)
-        yield* checkDuration(operation, "timeout", options.timeout)
-        yield* checkDuration(operation, "interval", options.interval)
+        const wait = yield* resolveWait(operation, options, waits.transition)
         yield* Effect.annotateCurrentSpan("agentbay.session_id", id)
         // Judge by the current state, not by a record the caller may hold.
         const current = yield* client.getSession(id)
         if (!Lifecycle.canStart(operation, current.status)) {
-          return yield* new InvalidState({ sessionId: id, operation, status: current.status })
+          return yield* new InvalidState({ resource: "Session", id, operation, status: current.status })
         }
         yield* submit(id)
         // Keep polling while in transit; tolerate the old state for a short grace
         // period (a server may show it briefly); anything else ends the wait.
         const last = yield* pollUntil(client.getSession(id), {
           span: "AgentBay.waitForStatus",
-          sessionId: id,
+          id,
           target: t.to,
-          done: (s, elapsed) =>
-            !(s.status === t.via || (s.status === from && Duration.lessThan(elapsed, defaults.grace))),
-          interval: options.interval ?? defaults.transition.interval,
-          timeout: options.timeout ?? defaults.transition.timeout,
+          done: (s, elapsed) => !(s.status === t.via || (s.status === from && Duration.lessThan(elapsed, grace))),
+          wait,
           lastStatus: (s) => s.status
         })
         if (last.status !== t.to) {
-          return yield* new InvalidState({ sessionId: id, operation, status: last.status, requestId: last.requestId })
+          return yield* new InvalidState({ resource: "Session", id, operation, status: last.status, requestId: last.requestId })
         }
         return bind(last)
       }).pipe(Effect.withSpan(`AgentBay.${operation === "pause" ? "betaPauseAsync" : "betaResumeAsync"}`))
@@ -291,9 +275,30 @@ export const make = (client: AgentBayClient.Service): AgentBay.AgentBay.Service 
     })
   }
 
+  // Each session's release goes to a child scope whose finalizers run in
+  // parallel; the child closes with the caller's scope (or at once, if a
+  // creation fails, releasing what was already created).
+  const sessions = (spec: number | ReadonlyArray<AgentBay.SessionOptions>, options: AgentBay.SessionsOptions = {}) =>
+    Effect.gen(function*() {
+      const concurrency = options.concurrency ?? 5
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        return yield* fail("sessions", "concurrency", "must be an integer >= 1")
+      }
+      if (typeof spec === "number" && (!Number.isInteger(spec) || spec < 0)) {
+        return yield* fail("sessions", "count", "must be an integer >= 0")
+      }
+      const all = typeof spec === "number" ? Array.from({ length: spec }, () => ({})) : spec
+      const parent = yield* Effect.scope
+      const child = yield* Scope.fork(parent, ExecutionStrategy.parallel)
+      return yield* Effect.forEach(all, (o) => Scope.extend(session(o), child), { concurrency }).pipe(
+        Effect.onError((cause) => Scope.close(child, Exit.failCause(cause)))
+      )
+    }).pipe(Effect.withSpan("AgentBay.sessions"))
+
   return {
     create,
     session,
+    sessions,
     get,
     list,
     listPage,
