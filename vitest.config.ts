@@ -7,7 +7,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src`, impo
 export default defineConfig({
   resolve: {
     alias: [
-      ...["core", "platform-node", "testing", "local"].flatMap((pkg) => [
+      ...["core", "platform-node", "backend", "testing", "local"].flatMap((pkg) => [
         { find: new RegExp(`^@effect-agentbay/${pkg}$`), replacement: `${src(pkg)}/index.ts` },
         { find: new RegExp(`^@effect-agentbay/${pkg}/(.*)$`), replacement: `${src(pkg)}/$1.ts` }
       ])

@@ -52,7 +52,7 @@ describe("wait defaults carried by a layer", () => {
   })
   const layer = AgentBay.layerWithoutClient.pipe(
     Layer.provide(fast),
-    Layer.provideMerge(Layer.effectContext(AgentBayTest.make({ transitionDelay: "1 second" })))
+    Layer.provideMerge(Layer.scopedContext(AgentBayTest.make({ transitionDelay: "1 second" })))
   )
 
   it.effect("delete and pause poll at the layer's pace; a call's own options still win", () =>

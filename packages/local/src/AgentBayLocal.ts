@@ -23,6 +23,9 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { MigrationError } from "@effect/sql/Migrator"
+import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
+import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
+import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { ValidationError } from "@effect-agentbay/core/AgentBayError"
 import type * as ConfigError from "effect/ConfigError"
@@ -34,9 +37,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as LocalAuth from "./LocalAuth.js"
 import * as LocalDataDir from "./LocalDataDir.js"
-import * as LocalRuntime from "./LocalRuntime.js"
 import * as LocalServer from "./LocalServer.js"
-import * as LocalSessions from "./LocalSessions.js"
 import * as LocalStore from "./LocalStore.js"
 import * as Sandbox from "./Sandbox.js"
 
@@ -154,18 +155,19 @@ export const layerServerWith = <E>(
 
       const deps = Layer.mergeAll(
         LocalStore.layer({ filename: path.join(dataDir, LocalDataDir.files.database) }),
-        sandbox(dataDir),
+        // The backend runs on the same sandbox service.
+        Layer.effect(BackendSandbox.BackendSandbox, Sandbox.Sandbox).pipe(Layer.provideMerge(sandbox(dataDir))),
         NodeContext.layer
       )
       const services = Layer.mergeAll(
         LocalAuth.layer({ apiKeys: options.apiKeys, dataDir }),
-        LocalSessions.layer({ transitionDelay: options.transitionDelay, deleteDelay: options.deleteDelay })
+        BackendSessions.layer({ transitionDelay: options.transitionDelay, deleteDelay: options.deleteDelay })
       ).pipe(Layer.provideMerge(deps))
       const http = LocalServer.layerNode({
         host: options.host,
         port: options.port ?? 0,
         maxBodySize: options.maxBodySize
-      }).pipe(Layer.provide(LocalRuntime.layer))
+      }).pipe(Layer.provide(BackendRuntime.layer))
       const info = Layer.effect(
         Info,
         Effect.gen(function*() {

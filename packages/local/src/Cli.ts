@@ -3,10 +3,16 @@
  *
  * - `serve`: the server on `--host`/`--port` (default 127.0.0.1:18080) over
  *   `--data-dir` (default `./.agentbay-local`, git-ignored), until SIGINT/SIGTERM.
- * - `sessions list` / `sessions delete ID`: work on the data dir directly (the
- *   SQLite file and the session trees), not through a running server; `delete`
- *   refuses while a server uses the data dir (delete through the API then).
+ * - `sessions list` / `sessions delete ID`: while a server runs on the data dir
+ *   (its `server.json`), through that server over HTTP with an API key
+ *   (`--api-key`, else `AGENTBAY_API_KEY`, else the data dir's generated key
+ *   file), so they see the sessions of that key; otherwise on the data dir
+ *   directly (the SQLite file and the session trees, every owner).
+ *   `sessions list --all` always reads the database (read-only), deleted sessions included.
  * - `doctor`: isolation level, versions (node, SQLite, bubblewrap), data dir state.
+ *
+ * Errors print one line, `agentbay-local: <message>`, on stderr and make `run` fail
+ * (the executable then exits with 1); no stack trace, never a key.
  *
  * @since 0.1.0
  */
@@ -14,22 +20,33 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as PlatformCommand from "@effect/platform/Command"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as AgentBayLocal from "./AgentBayLocal.js"
 import * as LocalDataDir from "./LocalDataDir.js"
 import * as LocalServer from "./LocalServer.js"
-import * as LocalSessions from "./LocalSessions.js"
 import * as LocalStore from "./LocalStore.js"
 import * as Sandbox from "./Sandbox.js"
+
+const name = "agentbay-local"
 
 const dataDir = Options.directory("data-dir").pipe(
   Options.withDefault(AgentBayLocal.defaultDataDir),
@@ -61,18 +78,29 @@ const serveOptions = {
   dataDir,
   // Text, then Redacted: @effect/cli 0.77 re-validates a `redacted` option given
   // exactly once under `repeated` and rejects it, so `--api-key K` would not start.
+  // `withDefault([])` makes the help show it as optional (`[--api-key text...]`).
   apiKeys: Options.text("api-key").pipe(
     Options.repeated,
-    Options.map((keys) => keys.map(Redacted.make)),
-    Options.withDescription("Key to accept (repeatable). Default: one generated on the first start")
+    Options.withDefault([]),
+    Options.map((keys) => keys.map((key) => Redacted.make(key))),
+    Options.withDescription("Key to accept (optional, repeatable). Default: one generated on the first start")
   ),
   transitionDelay: Options.text("transition-delay").pipe(
     Options.withDefault("300 millis"),
     Options.mapTryCatch(parseDelay, (e) => HelpDoc.p(String(e))),
-    Options.withDescription("How long PAUSING, RESUMING and DELETING last (milliseconds, or e.g. \"2 seconds\")")
+    Options.withDescription("How long PAUSING and RESUMING last (milliseconds, or e.g. \"2 seconds\")")
+  ),
+  deleteDelay: Options.text("delete-delay").pipe(
+    Options.withDefault("0 millis"),
+    Options.mapTryCatch(parseDelay, (e) => HelpDoc.p(String(e))),
+    Options.withDescription("How long DELETING lasts (default 0: a deleted session is gone when the request returns)")
   ),
   isolation
 }
+
+/** `level: detail`, the level said once (a bubblewrap detail starts with `bubblewrap <version>`). */
+const isolationText = (isolation: Sandbox.Isolation): string =>
+  isolation.detail.startsWith(isolation.level) ? isolation.detail : `${isolation.level}: ${isolation.detail}`
 
 const banner = (info: typeof AgentBayLocal.Info.Service) => {
   const key = Option.match(info.generatedKey, {
@@ -88,7 +116,7 @@ const banner = (info: typeof AgentBayLocal.Info.Service) => {
   return [
     `agentbay-local listening on ${info.endpoint}`,
     `  data dir:   ${info.dataDir}`,
-    `  isolation:  ${info.isolation.level} (${info.isolation.detail})`,
+    `  isolation:  ${isolationText(info.isolation)}`,
     `  api key:    ${key}`,
     ``,
     `Our SDK:       AGENTBAY_ENDPOINT=${info.endpoint} AGENTBAY_API_KEY=<key>`,
@@ -112,6 +140,7 @@ const serve = Command.make("serve", serveOptions, (o) =>
       dataDir: o.dataDir,
       apiKeys: o.apiKeys,
       transitionDelay: o.transitionDelay,
+      deleteDelay: o.deleteDelay,
       isolation: o.isolation
     }))
   )).pipe(Command.withDescription("Serve the AgentBay wire protocol until SIGINT/SIGTERM"))
@@ -126,42 +155,158 @@ const withStore = <A, E>(dir: string, use: (store: LocalStore.LocalStore.Service
     return yield* Effect.flatMap(LocalStore.LocalStore, use).pipe(Effect.provide(LocalStore.layer({ filename: file })))
   })
 
-const pad = (text: string, width: number) => text.length >= width ? text : text + " ".repeat(width - text.length)
+const pad = (text: string, width: number) => text.length >= width ? text + " " : text + " ".repeat(width - text.length)
+
+const table = (widths: ReadonlyArray<number>) => (cells: ReadonlyArray<string>) =>
+  cells.map((c, i) => i < widths.length ? pad(c, widths[i]) : c).join("")
+
+const apiKey = Options.text("api-key").pipe(
+  Options.map((key) => Redacted.make(key)),
+  Options.optional,
+  Options.withDescription(
+    "Key for the server running on the data dir, if one does (default: $AGENTBAY_API_KEY, else the data dir's key file)"
+  )
+)
+
+/** A running server of the data dir, and the key to use with it (never printed). */
+interface Remote {
+  readonly endpoint: string
+  readonly apiKey: Redacted.Redacted
+  /** Where the key came from, for messages: `--api-key`, `AGENTBAY_API_KEY` or the key file's path. */
+  readonly keySource: string
+}
+
+// The server running on `dir`, if any, with the key: --api-key, else AGENTBAY_API_KEY, else the key file.
+const remote = (dir: string, given: Option.Option<Redacted.Redacted>) =>
+  Effect.gen(function*() {
+    const server = yield* LocalDataDir.running(dir)
+    if (Option.isNone(server)) return Option.none<Remote>()
+    const { endpoint, pid } = server.value
+    if (endpoint === undefined) {
+      return yield* Effect.fail(new Error(`a server (pid ${pid}) is starting on ${dir}: try again in a moment`))
+    }
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const file = path.join(dir, LocalDataDir.files.apiKey)
+    const usable = (key: string | undefined) => key !== undefined && key.trim() !== ""
+    let key: Redacted.Redacted | undefined
+    let source = ""
+    if (Option.isSome(given) && usable(Redacted.value(given.value))) {
+      key = given.value
+      source = "--api-key"
+    } else {
+      const env = yield* Config.option(Config.redacted("AGENTBAY_API_KEY")).pipe(
+        Effect.orElseSucceed(() => Option.none<Redacted.Redacted>())
+      )
+      if (Option.isSome(env) && usable(Redacted.value(env.value))) {
+        key = env.value
+        source = "AGENTBAY_API_KEY"
+      } else {
+        const text = yield* fs.readFileString(file).pipe(Effect.map((t) => t.trim()), Effect.orElseSucceed(() => ""))
+        if (usable(text)) {
+          key = Redacted.make(text)
+          source = file
+        }
+      }
+    }
+    if (key === undefined) {
+      return yield* Effect.fail(
+        new Error(
+          `a server runs on ${dir} (${endpoint}): give its API key with --api-key or AGENTBAY_API_KEY (no key file at ${file})`
+        )
+      )
+    }
+    return Option.some<Remote>({ endpoint, apiKey: key, keySource: source })
+  })
+
+// Runs `use` with our SDK pointed at the server; a rejected key says where it came from.
+const withServer = <A, E>(server: Remote, use: Effect.Effect<A, E, AgentBay.AgentBay>) =>
+  use.pipe(
+    Effect.provide(
+      AgentBay.layer({ apiKey: server.apiKey, endpoint: server.endpoint, timeout: "15 seconds" }).pipe(
+        Layer.provide(AgentBay.layerWaits(AgentBayLocal.waits))
+      )
+    ),
+    Effect.provide(NodeHttpClient.layerUndici),
+    Effect.catchIf(
+      (e): e is E & { readonly _tag: "AuthError"; readonly message: string } => Predicate.isTagged(e, "AuthError"),
+      (e) =>
+        Effect.fail(
+          new Error(`${e.message}: the server at ${server.endpoint} does not accept the key from ${server.keySource}`)
+        )
+    )
+  )
 
 const list = Command.make("list", {
   dataDir,
-  all: Options.boolean("all").pipe(Options.withDescription("Include deleted sessions"))
+  all: Options.boolean("all").pipe(
+    Options.withDescription("Include deleted sessions (reads the data dir's database, even while a server runs)")
+  ),
+  apiKey
 }, (o) =>
-  withStore(o.dataDir, (store) =>
-    Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const rows = yield* store.sessionsExcept(o.all ? [] : LocalSessions.goneStatuses)
-      if (rows.length === 0) return yield* Console.log("no sessions")
-      const widths = [31, 10, 10, 15, 26]
-      const line = (cells: ReadonlyArray<string>) =>
-        cells.map((c, i) => i < widths.length ? pad(c, widths[i]) : c).join("")
-      yield* Console.log(line(["ID", "STATUS", "OWNER", "IMAGE", "CREATED", "LABELS"]))
-      for (const row of rows) {
-        // As a request would see it now (a due transition shown settled); nothing is written.
-        const status = Lifecycle.settle(LocalSessions.stateOf(row), now).status
-        const created = new Date(row.createdAt).toISOString()
-        const owner = row.owner.slice(0, 8)
-        yield* Console.log(line([row.id, status, owner, row.imageId, created, JSON.stringify(row.labels)]))
-      }
-    }))).pipe(Command.withDescription("List the sessions stored in the data dir (any owner)"))
-
-const del = Command.make("delete", { dataDir, id: Args.text({ name: "id" }), isolation }, (o) =>
   Effect.gen(function*() {
-    const server = yield* LocalDataDir.running(o.dataDir)
+    const server = o.all ? Option.none<Remote>() : yield* remote(o.dataDir, o.apiKey)
     if (Option.isSome(server)) {
-      return yield* Effect.fail(new LocalDataDir.InUse({ dataDir: o.dataDir, marker: server.value }))
+      const { endpoint } = server.value
+      const found = yield* withServer(
+        server.value,
+        Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list({ pageSize: 100 })))
+      )
+      const via = `through the server at ${endpoint}: the sessions of this API key`
+      if (Chunk.isEmpty(found)) return yield* Console.log(`no sessions (${via})`)
+      const line = table([31])
+      yield* Console.log(`(${via})`)
+      yield* Console.log(line(["ID", "STATUS"]))
+      for (const s of found) yield* Console.log(line([s.id, s.status]))
+      return
+    }
+    yield* withStore(o.dataDir, (store) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const rows = yield* store.sessionsExcept(o.all ? [] : BackendSessions.goneStatuses)
+        if (rows.length === 0) return yield* Console.log("no sessions")
+        const line = table([31, 10, 10, 15, 26])
+        yield* Console.log(line(["ID", "STATUS", "OWNER", "IMAGE", "CREATED", "LABELS"]))
+        for (const row of rows) {
+          // As a request would see it now (a due transition shown settled); nothing is written.
+          const status = Lifecycle.settle(BackendSessions.stateOf(row), now).status
+          const created = new Date(row.createdAt).toISOString()
+          const owner = row.owner.slice(0, 8)
+          yield* Console.log(line([row.id, status, owner, row.imageId, created, JSON.stringify(row.labels)]))
+        }
+      }))
+  })).pipe(Command.withDescription(
+    "List the sessions: those of the API key through the running server, else every owner's from the data dir"
+  ))
+
+const del = Command.make("delete", { dataDir, id: Args.text({ name: "id" }), isolation, apiKey }, (o) =>
+  Effect.gen(function*() {
+    const server = yield* remote(o.dataDir, o.apiKey)
+    if (Option.isSome(server)) {
+      const { endpoint } = server.value
+      return yield* withServer(
+        server.value,
+        Effect.gen(function*() {
+          const bay = yield* AgentBay.AgentBay
+          // GetSession first: delete alone treats an unknown id as already gone.
+          const found = yield* bay.get(o.id).pipe(
+            Effect.catchTag("NotFound", () =>
+              Effect.fail(
+                new Error(`session ${o.id} not found (asked the server at ${endpoint}, which shows this API key's sessions only)`)
+              ))
+          )
+          if (Lifecycle.isGone(found.status)) return yield* Console.log(`${o.id} is already ${found.status}`)
+          yield* bay.delete(o.id)
+          yield* Console.log(`deleted ${o.id}`)
+        })
+      )
     }
     yield* withStore(o.dataDir, (store) =>
       Effect.gen(function*() {
         const found = yield* store.findSession(o.id)
-        if (Option.isNone(found)) return yield* Effect.fail(new Error(`no session ${o.id}`))
+        if (Option.isNone(found)) return yield* Effect.fail(new Error(`session ${o.id} not found`))
         const now = yield* Clock.currentTimeMillis
-        const state = Lifecycle.settle(LocalSessions.stateOf(found.value), now)
+        const state = Lifecycle.settle(BackendSessions.stateOf(found.value), now)
         const decision = Lifecycle.decide("delete", state.status)
         if (decision === "noop") return yield* Console.log(`${o.id} is already ${state.status}`)
         if (decision === "reject") {
@@ -172,10 +317,12 @@ const del = Command.make("delete", { dataDir, id: Args.text({ name: "id" }), iso
           Effect.provide(Sandbox.layer({ dataDir: o.dataDir, isolation: o.isolation }))
         )
         const deleted = Lifecycle.settleNow(Lifecycle.begin("delete", now, 0))
-        yield* store.setState(o.id, LocalSessions.stateOf(found.value), deleted, now)
+        yield* store.setState(o.id, BackendSessions.stateOf(found.value), deleted, now)
         yield* Console.log(`deleted ${o.id}`)
       }))
-  })).pipe(Command.withDescription("Delete a session of a stopped server's data dir (kills and removes its tree)"))
+  })).pipe(Command.withDescription(
+    "Delete a session: through the running server (with an API key), else in the data dir (kills and removes its tree)"
+  ))
 
 const sessions = Command.make("sessions").pipe(
   Command.withDescription("Inspect or edit the sessions of a data dir"),
@@ -196,7 +343,7 @@ const doctor = Command.make("doctor", { dataDir, isolation }, (o) =>
     const dir = path.resolve(o.dataDir)
     // Probe the isolation in a scratch directory, so the data dir is left alone.
     const scratch = yield* fs.makeTempDirectoryScoped({ prefix: "agentbay-doctor-" })
-    const iso = yield* Effect.map(Sandbox.Sandbox, (b) => `${b.isolation.level} (${b.isolation.detail})`).pipe(
+    const iso = yield* Effect.map(Sandbox.Sandbox, (b) => isolationText(b.isolation)).pipe(
       Effect.provide(Sandbox.layer({ dataDir: scratch, isolation: o.isolation })),
       Effect.catchAll((e) => Effect.succeed(`unavailable: ${e.message}`))
     )
@@ -244,10 +391,34 @@ export const command = Command.make("agentbay-local").pipe(
   Command.withSubcommands([serve, sessions, doctor])
 )
 
+const cli = Command.run(command, { name, version: "0.1.0" })
+
+// One line of text: what an error says, without its stack.
+const messageOf = (error: unknown): string => {
+  const message = Predicate.hasProperty(error, "message") && typeof error.message === "string" ? error.message : ""
+  const text = message.trim() !== ""
+    ? message
+    : Predicate.hasProperty(error, "_tag")
+    ? String(error._tag)
+    : String(error)
+  return text.split(/\r?\n/).map((part) => part.trim()).filter((part) => part !== "").join(" ")
+}
+
+// Prints a failure as `agentbay-local: <message>` on stderr. Interruptions (Ctrl-C) print
+// nothing, and @effect/cli has printed its own usage errors already.
+const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+  if (Cause.isInterruptedOnly(cause)) return Effect.void
+  const error = Cause.squash(cause)
+  if (ValidationError.isValidationError(error)) return Effect.void
+  return Console.error(`${name}: ${messageOf(error)}`)
+}
+
 /**
- * Parses `process.argv`-shaped input and runs the matching command.
+ * Parses `process.argv`-shaped input and runs the matching command. A failure
+ * is printed as one line, `agentbay-local: <message>`, on stderr (usage errors
+ * as @effect/cli prints them), then returned; the executable exits with 1.
  *
  * @since 0.1.0
  * @category commands
  */
-export const run = Command.run(command, { name: "agentbay-local", version: "0.1.0" })
+export const run = (args: ReadonlyArray<string>) => cli(args).pipe(Effect.tapErrorCause(report))

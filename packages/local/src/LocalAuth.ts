@@ -12,6 +12,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { PlatformError } from "@effect/platform/Error"
 import * as Clock from "effect/Clock"
+import * as BackendAuth from "@effect-agentbay/backend/BackendAuth"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -95,10 +96,7 @@ export const keyFileName = "api-key"
  * @since 0.1.0
  * @category utils
  */
-export const bearer = (authorization: string | undefined): Option.Option<string> => {
-  const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)
-  return match === null ? Option.none() : Option.some(match[1])
-}
+export const bearer = BackendAuth.bearer
 
 /**
  * @since 0.1.0
@@ -186,5 +184,6 @@ export const make = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<LocalAuth, PlatformError, LocalStore.LocalStore | FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(LocalAuth, make(options))
+): Layer.Layer<LocalAuth | BackendAuth.BackendAuth, PlatformError, LocalStore.LocalStore | FileSystem.FileSystem | Path.Path> =>
+  Layer.effectContext(Effect.map(make(options), (auth) =>
+    Context.make(LocalAuth, auth).pipe(Context.add(BackendAuth.BackendAuth, auth))))

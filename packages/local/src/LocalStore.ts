@@ -1,6 +1,7 @@
 /**
  * Persistence for the local runtime: API key hashes and sessions in SQLite
- * (`@effect/sql-sqlite-node`, WAL journal). Migrations are code, run before the
+ * (`@effect/sql-sqlite-node`, WAL journal); the backend's `BackendStore` for the
+ * local runtime. Migrations are code, run before the
  * store serves. Store failures are defects: nobody can repair a broken local
  * database from a request, so the server answers them with a 500 envelope.
  *
@@ -13,77 +14,18 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as ConfigError from "effect/ConfigError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
+import * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import type * as Lifecycle from "@effect-agentbay/core/Lifecycle"
-import { SessionStatus } from "@effect-agentbay/core/Session"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
-const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
-
-/**
- * A session as stored. `labels` and `params` are JSON text in the table.
- * `params` keeps every other CreateMcpSession field (policy, network, volume,
- * contexts, extra configs, ...) as received, for features that need them later.
- *
- * @since 0.1.0
- * @category models
- */
-export class SessionRow extends Schema.Class<SessionRow>("@effect-agentbay/local/SessionRow")({
-  seq: Schema.Number,
-  id: Schema.String,
-  /** SHA-256 (hex) of the API key that created the session. */
-  owner: Schema.String,
-  status: SessionStatus,
-  pendingStatus: Schema.NullOr(SessionStatus),
-  pendingAt: Schema.NullOr(Schema.Number),
-  labels: Schema.parseJson(StringMap),
-  imageId: Schema.String,
-  token: Schema.String,
-  params: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
-  createdAt: Schema.Number,
-  updatedAt: Schema.Number
-}) {}
-
-/**
- * What `insertSession` needs; `seq` and `updatedAt` are the store's.
- *
- * @since 0.1.0
- * @category models
- */
-export type NewSession =
-  & Omit<typeof SessionRow.Type, "seq" | "updatedAt" | "status" | "pendingStatus" | "pendingAt">
-  & { readonly state: Lifecycle.State }
-
-/**
- * One page query. `after` is the last `seq` already seen (keyset paging).
- *
- * @since 0.1.0
- * @category models
- */
-export interface SessionQuery {
-  /** Only this owner's sessions; absent means every owner (CLI). */
-  readonly owner?: string | undefined
-  /** AND filter: every pair must be present with that exact value. */
-  readonly labels: Readonly<Record<string, string>>
-  readonly status?: SessionStatus | undefined
-  /** Statuses left out when no `status` is asked for. */
-  readonly exclude: ReadonlyArray<SessionStatus>
-  readonly after: number
-  readonly limit: number
-}
-
 /**
  * @since 0.1.0
  * @category models
  */
-export interface SessionPage {
-  readonly rows: ReadonlyArray<SessionRow>
-  /** Matches across all pages. */
-  readonly total: number
-}
+export { type NewSession, type SessionPage, type SessionQuery, SessionRow } from "@effect-agentbay/backend/BackendStore"
 
 /**
  * @since 0.1.0
@@ -99,26 +41,7 @@ export declare namespace LocalStore {
    * @since 0.1.0
    * @category models
    */
-  export interface Service {
-    readonly insertSession: (session: NewSession) => Effect.Effect<void>
-    /** By id; with `owner`, only when that owner's. */
-    readonly findSession: (id: string, owner?: string) => Effect.Effect<Option.Option<SessionRow>>
-    readonly listSessions: (query: SessionQuery) => Effect.Effect<SessionPage>
-    /**
-     * Compare-and-set: writes `next` only if the row still holds `expected`.
-     * Returns whether it did, so concurrent settles never overwrite a newer state.
-     */
-    readonly setState: (
-      id: string,
-      expected: Lifecycle.State,
-      next: Lifecycle.State,
-      now: number
-    ) => Effect.Effect<boolean>
-    readonly setLabels: (id: string, labels: Readonly<Record<string, string>>, now: number) => Effect.Effect<void>
-    /** Sessions with a pending transition due at `now` (or any pending one, without `now`). */
-    readonly pending: (now?: number) => Effect.Effect<ReadonlyArray<SessionRow>>
-    /** Every session whose status is not among `exclude`, oldest first. */
-    readonly sessionsExcept: (exclude: ReadonlyArray<SessionStatus>) => Effect.Effect<ReadonlyArray<SessionRow>>
+  export interface Service extends BackendStore.BackendStore.Service {
     readonly countByStatus: Effect.Effect<ReadonlyArray<{ readonly status: string; readonly count: number }>>
     /** SHA-256 hashes of the stored (generated) API keys. */
     readonly keyHashes: Effect.Effect<ReadonlyArray<string>>
@@ -160,14 +83,14 @@ const make = Effect.gen(function*() {
 
   const findSession = SqlSchema.findOne({
     Request: Schema.Struct({ id: Schema.String, owner: Schema.optional(Schema.String) }),
-    Result: SessionRow,
+    Result: BackendStore.SessionRow,
     execute: ({ id, owner }) =>
       sql`SELECT * FROM sessions WHERE id = ${id} ${owner === undefined ? sql`` : sql`AND owner = ${owner}`}`
   })
   const rows = (execute: () => Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
-    Effect.orDie(Effect.flatMap(execute(), Schema.decodeUnknown(Schema.Array(SessionRow))))
+    Effect.orDie(Effect.flatMap(execute(), Schema.decodeUnknown(Schema.Array(BackendStore.SessionRow))))
 
-  const where = (q: SessionQuery) =>
+  const where = (q: BackendStore.SessionQuery) =>
     sql.and([
       ...(q.owner === undefined ? [] : [sql`owner = ${q.owner}`]),
       q.status !== undefined
@@ -180,7 +103,7 @@ const make = Effect.gen(function*() {
       )
     ])
 
-  const listSessions = (q: SessionQuery) =>
+  const listSessions = (q: BackendStore.SessionQuery) =>
     Effect.gen(function*() {
       const page = yield* rows(() =>
         sql`SELECT * FROM sessions WHERE ${where(q)} AND seq > ${q.after} ORDER BY seq LIMIT ${q.limit}`
@@ -261,7 +184,8 @@ export interface Options {
 }
 
 /**
- * Opens (or creates) the database, runs pending migrations, then serves. The
+ * Opens (or creates) the database, runs pending migrations, then serves, as
+ * `LocalStore` and as the backend's `BackendStore`. The
  * journal is WAL (`PRAGMA journal_mode=WAL`, set by `SqliteClient` on open), so
  * the CLI can read while a server writes, and a killed server loses nothing it
  * acknowledged.
@@ -271,8 +195,12 @@ export interface Options {
  */
 export const layer = (
   options: Options
-): Layer.Layer<LocalStore, SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError> =>
-  Layer.effect(LocalStore, make).pipe(
+): Layer.Layer<
+  LocalStore | BackendStore.BackendStore,
+  SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError
+> =>
+  Layer.effectContext(Effect.map(make, (store) =>
+    Context.make(LocalStore, store).pipe(Context.add(BackendStore.BackendStore, store)))).pipe(
     Layer.provide(SqliteMigrator.layer({ loader: migrations })),
     Layer.provide(SqliteClient.layer({
       filename: options.filename,

@@ -41,28 +41,28 @@
  *
  * @since 0.1.0
  */
+import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Launch from "./internal/sandboxLaunch.js"
+import * as LocalFiles from "./LocalFiles.js"
 import * as Proc from "./internal/sandboxProcess.js"
 
 /**
  * How strongly sessions are isolated from each other and from the host.
+ * `bubblewrap`: namespaces; `process`: plain child processes in their own
+ * directory (no isolation).
  *
  * @since 0.1.0
  * @category models
  */
-export interface Isolation {
-  /** `bubblewrap`: namespaces; `process`: plain child processes in their own directory (no isolation). */
+export interface Isolation extends BackendSandbox.Isolation {
   readonly level: "bubblewrap" | "process"
-  /** One human-readable line, e.g. "bubblewrap 0.8.0: mount, PID and IPC namespaces". */
-  readonly detail: string
 }
 
 /**
@@ -72,27 +72,27 @@ export interface Isolation {
  * @since 0.1.0
  * @category models
  */
-export interface ExecResult {
-  readonly exitCode: number
-  readonly stdout: string
-  readonly stderr: string
-  readonly timedOut: boolean
-}
+export type ExecResult = BackendSandbox.ExecResult
 
 /**
  * @since 0.1.0
  * @category options
  */
-export interface ExecOptions {
-  /** Default {@link defaultTimeout}. Real time: a TestClock does not move it. */
-  readonly timeout?: Duration.DurationInput | undefined
-  /** Working directory as the command sees it; relative paths start at the session's home. */
-  readonly cwd?: string | undefined
-  /** Added to (and overriding) the base environment `PATH`, `HOME`, `LANG`. */
-  readonly env?: Readonly<Record<string, string>> | undefined
-  /** Written to the command's standard input (otherwise it reads /dev/null). */
-  readonly stdin?: string | Uint8Array | undefined
-}
+export type ExecOptions = BackendSandbox.ExecOptions
+
+/**
+ * A sandbox operation failed (spawn failed, session unknown to the sandbox, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const SandboxError = BackendSandbox.SandboxError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type SandboxError = BackendSandbox.SandboxError
 
 /**
  * @since 0.1.0
@@ -104,21 +104,6 @@ export interface Options {
   readonly isolation?: "auto" | "bubblewrap" | "process" | undefined
   /** The bwrap binary. Default `bwrap`, looked up on `PATH`. */
   readonly bwrap?: string | undefined
-}
-
-/**
- * A sandbox operation failed (spawn failed, session unknown to the sandbox, ...).
- *
- * @since 0.1.0
- * @category errors
- */
-export class SandboxError extends Schema.TaggedError<SandboxError>("@effect-agentbay/local/SandboxError")(
-  "SandboxError",
-  { sessionId: Schema.String, operation: Schema.String, reason: Schema.String }
-) {
-  override get message(): string {
-    return `Sandbox.${this.operation}${this.sessionId === "" ? "" : ` ${this.sessionId}`}: ${this.reason}`
-  }
 }
 
 /**
@@ -135,29 +120,8 @@ export declare namespace Sandbox {
    * @since 0.1.0
    * @category models
    */
-  export interface Service {
+  export interface Service extends BackendSandbox.BackendSandbox.Service {
     readonly isolation: Isolation
-    /**
-     * Makes the session's tree (if missing) and starts its long-lived init
-     * process (if not running). Idempotent: called again after a server restart
-     * it keeps the tree and restarts the process.
-     */
-    readonly start: (sessionId: string) => Effect.Effect<void, SandboxError>
-    /**
-     * Runs a command inside the session's sandbox, cwd = its home directory. Fails if the session is not
-     * started or is paused. Nothing the command starts outlives it.
-     */
-    readonly exec: (
-      sessionId: string,
-      argv: ReadonlyArray<string>,
-      options?: ExecOptions
-    ) => Effect.Effect<ExecResult, SandboxError>
-    /** Freezes every process of the session (SIGSTOP); returns once they are all stopped. */
-    readonly pause: (sessionId: string) => Effect.Effect<void, SandboxError>
-    /** Thaws them (SIGCONT). */
-    readonly resume: (sessionId: string) => Effect.Effect<void, SandboxError>
-    /** Kills every process of the session and removes its tree. Idempotent. */
-    readonly destroy: (sessionId: string) => Effect.Effect<void>
     /** Host PIDs of the session's live processes (for tests and `doctor`). Empty for an unknown session. */
     readonly pids: (sessionId: string) => Effect.Effect<ReadonlyArray<number>>
     /**
@@ -323,7 +287,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
           return yield* fail(sessionId, "exec", "the session's sandbox is not started")
         }
         if (entry.paused) return yield* fail(sessionId, "exec", "the session is paused")
-        const launch = launcher.launch(paths, argv, { cwd: options.cwd, env: options.env })
+        const launch = launcher.launch(paths, argv, { cwd: commandCwd(paths, options.cwd), env: options.env })
         const child = yield* Proc.spawnChild({ ...launch, stdin: options.stdin, maxOutputBytes }).pipe(
           Effect.mapError((reason) => fail(sessionId, "exec", `cannot spawn ${argv[0]}: ${reason}`))
         )
@@ -401,6 +365,16 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     const span = <A, E>(name: string, sessionId: string, self: Effect.Effect<A, E>) =>
       Effect.withSpan(self, `Sandbox.${name}`, { attributes: { "agentbay.session_id": sessionId } })
 
+    // In process mode the command sees the host: a sandbox path (/home/wuying/x,
+    // /tmp/x) given as its cwd is the same place in the session's tree.
+    const commandCwd = (paths: Launch.Tree, cwd: string | undefined) => {
+      if (cwd === undefined || launcher.level !== "process") return cwd
+      const home = BackendSandbox.home
+      if (cwd === home || cwd.startsWith(`${home}/`)) return Path.join(paths.home, cwd.slice(home.length))
+      if (cwd === "/tmp" || cwd.startsWith("/tmp/")) return Path.join(paths.tmp, cwd.slice(4))
+      return cwd
+    }
+
     return Sandbox.of({
       isolation: { level: launcher.level, detail: launcher.detail },
       start: (sessionId) => span("start", sessionId, start(sessionId)),
@@ -410,7 +384,8 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
       destroy: (sessionId) => span("destroy", sessionId, destroy(sessionId)),
       pids,
       root: (sessionId) => tree(sessionId).root,
-      home: (sessionId) => launcher.home(tree(sessionId))
+      home: (sessionId) => launcher.home(tree(sessionId)),
+      files: (sessionId) => LocalFiles.make(tree(sessionId))
     })
   })
 
@@ -418,4 +393,6 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Sandbox, SandboxError> => Layer.scoped(Sandbox, make(options))
+export const layer = (options: Options): Layer.Layer<Sandbox | BackendSandbox.BackendSandbox, SandboxError> =>
+  Layer.scopedContext(Effect.map(make(options), (sandbox) =>
+    Context.make(Sandbox, sandbox).pipe(Context.add(BackendSandbox.BackendSandbox, sandbox))))

@@ -17,15 +17,11 @@ export * as LocalDataDir from "./LocalDataDir.js"
 /**
  * @since 0.1.0
  */
-export * as LocalRuntime from "./LocalRuntime.js"
+export * as LocalFiles from "./LocalFiles.js"
 /**
  * @since 0.1.0
  */
 export * as LocalServer from "./LocalServer.js"
-/**
- * @since 0.1.0
- */
-export * as LocalSessions from "./LocalSessions.js"
 /**
  * @since 0.1.0
  */

@@ -8,8 +8,8 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as LocalAuth from "../src/LocalAuth.js"
-import * as LocalRuntime from "../src/LocalRuntime.js"
-import * as LocalSessions from "../src/LocalSessions.js"
+import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
+import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as LocalStore from "../src/LocalStore.js"
 import { sandboxDouble } from "./utils.js"
 
@@ -17,17 +17,17 @@ const keyA = "akl-test-key-a"
 const keyB = "akl-test-key-b"
 
 const runtimeLayer = (sandbox: ReturnType<typeof sandboxDouble>, filename = ":memory:") =>
-  LocalRuntime.layer.pipe(
+  BackendRuntime.layer.pipe(
     Layer.provide(Layer.mergeAll(
       LocalAuth.layer({ apiKeys: [Redacted.make(keyA), Redacted.make(keyB)] }),
-      LocalSessions.layer({ transitionDelay: "300 millis", deleteDelay: "300 millis" })
+      BackendSessions.layer({ transitionDelay: "300 millis", deleteDelay: "300 millis" })
     )),
     Layer.provideMerge(Layer.mergeAll(LocalStore.layer({ filename }), sandbox.layer, NodeContext.layer))
   )
 
 const call = (action: string, fields: Record<string, string> = {}, key = keyA) =>
   Effect.flatMap(
-    LocalRuntime.LocalRuntime,
+    BackendRuntime.BackendRuntime,
     (rt) => rt.handle({ Action: action, Authorization: `Bearer ${key}`, ...fields }, { host: "local.test:1" })
   )
 
@@ -42,7 +42,7 @@ const status = (id: string, key = keyA) =>
 
 const errorKeys = ["RequestId", "Success", "Code", "Message", "HttpStatusCode"]
 
-const expectError = (reply: LocalRuntime.Reply, httpStatus: number, code: string) => {
+const expectError = (reply: BackendRuntime.Reply, httpStatus: number, code: string) => {
   assert.strictEqual(reply.status, httpStatus)
   assert.deepStrictEqual(Object.keys(reply.body), errorKeys)
   assert.strictEqual(reply.body.Success, false)
@@ -50,7 +50,7 @@ const expectError = (reply: LocalRuntime.Reply, httpStatus: number, code: string
   assert.strictEqual(reply.body.HttpStatusCode, httpStatus)
 }
 
-describe("LocalRuntime", () => {
+describe("BackendRuntime over the SQLite store", () => {
   it.effect("create starts a sandbox and records labels, image and the other fields", () => {
     const sandbox = sandboxDouble()
     return Effect.gen(function*() {
@@ -176,7 +176,7 @@ describe("LocalRuntime", () => {
       yield* TestClock.adjust("1 second") // c settles to PAUSED on read
 
       const list = (fields: Record<string, string>) => call("ListSession", fields)
-      const ids = (r: LocalRuntime.Reply) => (r.body.Data as Array<{ SessionId: string }>).map((s) => s.SessionId)
+      const ids = (r: BackendRuntime.Reply) => (r.body.Data as Array<{ SessionId: string }>).map((s) => s.SessionId)
 
       const first = yield* list({ Labels: demo, MaxResults: "2" })
       assert.deepStrictEqual(ids(first), [a, b])
@@ -222,7 +222,7 @@ describe("LocalRuntime", () => {
 
   it.effect("authentication, dispatch, and keys isolated from each other", () =>
     Effect.gen(function*() {
-      const rt = yield* LocalRuntime.LocalRuntime
+      const rt = yield* BackendRuntime.BackendRuntime
       expectError(yield* rt.handle({ Action: "ListSession" }, { host: "h" }), 401, "InvalidApiKey")
       expectError(yield* rt.handle({ Action: "ListSession", Authorization: keyA }, { host: "h" }), 401, "InvalidApiKey")
       expectError(yield* call("ListSession", {}, "akl-wrong"), 401, "InvalidApiKey")

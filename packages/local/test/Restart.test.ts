@@ -96,7 +96,7 @@ it.live("sessions survive a SIGKILL of the server", () =>
 
     // First start: a key is generated, printed once and saved with mode 0600.
     // Transitions last a minute, so the kill catches them in flight.
-    const first = yield* serve(dataDir, "--transition-delay", "60000")
+    const first = yield* serve(dataDir, "--transition-delay", "60000", "--delete-delay", "60000")
     const key = fs.readFileSync(path.join(dataDir, "api-key"), "utf8").trim()
     assert.isTrue(first.output().includes(key), "the first start prints the generated key")
     assert.strictEqual(fs.statSync(path.join(dataDir, "api-key")).mode & 0o777, 0o600)

@@ -4,6 +4,8 @@ import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as http from "node:http"
+import { BackendSandbox, type SessionFiles } from "@effect-agentbay/backend/BackendSandbox"
+import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
 import { Sandbox, SandboxError } from "../src/Sandbox.js"
 
 export type SandboxOp = "start" | "pause" | "resume" | "destroy"
@@ -15,6 +17,8 @@ export type SandboxOp = "start" | "pause" | "resume" | "destroy"
 export const sandboxDouble = () => {
   const calls: Array<string> = []
   const failing = new Set<SandboxOp>()
+  // Files in memory, one tree per session (nothing runs in the double).
+  const files = new Map<string, SessionFiles>()
   const record = (op: SandboxOp, id: string) =>
     Effect.suspend(() => {
       if (failing.has(op)) return Effect.fail(new SandboxError({ sessionId: id, operation: op, reason: "injected" }))
@@ -30,10 +34,16 @@ export const sandboxDouble = () => {
     exec: (id) => Effect.fail(new SandboxError({ sessionId: id, operation: "exec", reason: "not in the double" })),
     pids: () => Effect.succeed([]),
     root: (id) => `/nonexistent/${id}`,
-    home: (id) => `/nonexistent/${id}/home`
+    home: (id) => `/nonexistent/${id}/home`,
+    files: (id) => {
+      let f = files.get(id)
+      if (f === undefined) files.set(id, f = MemoryFiles.make())
+      return f
+    }
   })
   const of = (id: string) => calls.filter((c) => c.endsWith(`:${id}`))
-  return { calls, failing, layer: Layer.succeed(Sandbox, service), of }
+  const layer = Layer.merge(Layer.succeed(Sandbox, service), Layer.succeed(BackendSandbox, service))
+  return { calls, failing, layer, of }
 }
 
 export interface RawResponse {

@@ -1,44 +1,42 @@
 /**
  * An in-memory AgentBay backend for tests. `layer` runs the real services of
- * `@effect-agentbay/core` (waits, paging, scoped sessions) over a fake
- * `AgentBayClient` whose sessions follow the core `Lifecycle` rules and settle
- * on the Effect `Clock`, so `TestClock` drives every transition. The `Backend`
- * tag is the test's handle: inspect sessions and calls, inject faults and delays.
- * `layerStub` is for code that only consumes `AgentBay`.
+ * `@effect-agentbay/core` and the real `AgentBayClient` over an in-memory
+ * transport to the same backend the local runtime runs
+ * (`@effect-agentbay/backend`): sessions follow the core `Lifecycle` rules, tool
+ * calls run on in-memory files and programmed commands, and everything happens
+ * on the Effect `Clock`. Transitions settle at once by default, so a test needs
+ * no clock; give `transitionDelay` and move the `TestClock` to watch them. The
+ * `Backend` tag is the test's handle: inspect sessions, calls and files,
+ * inject faults and delays, program commands. `layerStub` is for code that
+ * only consumes `AgentBay`.
  *
  * @since 0.1.0
  */
+import * as BackendAuth from "@effect-agentbay/backend/BackendAuth"
+import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
+import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
+import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
+import * as BackendStore from "@effect-agentbay/backend/BackendStore"
+import * as MemoryStore from "@effect-agentbay/backend/MemoryStore"
+import * as MemoryTransport from "@effect-agentbay/backend/MemoryTransport"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
-import { ApiError, InvalidState, NotFound } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
-import * as PageToken from "@effect-agentbay/core/PageToken"
-import { type Labels, ResourceInfo, SessionDetail, SessionRecord, type SessionStatus } from "@effect-agentbay/core/Session"
-import * as Wire from "@effect-agentbay/core/Wire"
-import * as WireContext from "@effect-agentbay/core/WireContext"
-import * as WireSession from "@effect-agentbay/core/WireSession"
+import type { Labels, SessionStatus } from "@effect-agentbay/core/Session"
+import type * as WireContext from "@effect-agentbay/core/WireContext"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import {
-  type BySession,
-  endpoints,
-  enqueue,
-  type Entry,
-  matches,
-  type Queued,
-  settleEntry,
-  snapshot,
-  type Store,
-  takeNext,
-  toMillis,
-  validate
-} from "./internal/fake.js"
+import { enqueue, type Queued, takeNext } from "./internal/fake.js"
+import { type CommandHandler, make as makeSandbox } from "./internal/sandbox.js"
+
+export type { CommandHandler, CommandResult } from "./internal/sandbox.js"
 
 /**
  * A method of `AgentBayClient.Service`, i.e. one wire action.
@@ -155,198 +153,76 @@ export declare namespace Backend {
     readonly setStatus: (sessionId: string, status: SessionStatus) => Effect.Effect<void>
     /** What GetContextInfo reports for a session from now on (initially no tasks). Dies on an unknown id. */
     readonly setContextTasks: (sessionId: string, tasks: ReadonlyArray<WireContext.ContextTask>) => Effect.Effect<void>
+    /**
+     * Programs what a command run in a session produces (`executeCommand`, the
+     * `shell` tool): `pattern` is the exact command text or a RegExp tested
+     * on it; the latest matching program wins. An unprogrammed command exits
+     * 127 with a message saying so. A handler function may take time on the
+     * `Clock`; past the call's timeout the command is cut, as a real one is.
+     */
+    readonly onCommand: (pattern: string | RegExp, result: CommandHandler) => Effect.Effect<void>
+    /**
+     * The in-memory files of a session (its home `/home/wuying` and `/tmp`),
+     * to seed them before a test or inspect them after, e.g. with
+     * `MemoryFiles.seed` / `MemoryFiles.snapshot` from `@effect-agentbay/backend`.
+     */
+    readonly files: (sessionId: string) => BackendSandbox.SessionFiles
   }
 }
 
 /**
- * Builds a fresh fake: an `AgentBayClient` and its `Backend` handle, sharing one store.
+ * The key the fake's client sends and its backend accepts.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const apiKey = "sk-agentbay-test"
+
+// The backend the local runtime runs, over memory: store, sandbox, auth, the
+// sessions' rules and the wire handlers, then the router in memory as the
+// client's HttpClient.
+const backend = (options: Options) =>
+  Effect.gen(function*() {
+    const sandbox = yield* makeSandbox
+    const tasks = new Map<string, ReadonlyArray<WireContext.ContextTask>>()
+    const delay = options.transitionDelay ?? 0
+    const layer = BackendRuntime.layer.pipe(
+      Layer.provideMerge(BackendSessions.layer({ transitionDelay: delay, deleteDelay: delay, idPrefix: "fake" })),
+      Layer.provideMerge(Layer.mergeAll(
+        MemoryStore.layer,
+        Layer.succeed(BackendSandbox.BackendSandbox, sandbox.service),
+        BackendAuth.layerKeys([apiKey])
+      )),
+      Layer.provide(Layer.succeed(BackendRuntime.ContextTasks, {
+        tasks: (id: string) => Effect.sync(() => tasks.get(id) ?? [])
+      }))
+    )
+    const context = yield* Layer.build(layer)
+    const http = yield* Effect.provide(MemoryTransport.make, context)
+    return { context, sandbox, tasks, http }
+  })
+
+/**
+ * Builds a fresh fake: the real `AgentBayClient` over an in-memory backend,
+ * and its `Backend` handle.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Context.Context<AgentBayClient.AgentBayClient | Backend>> =>
+export const make = (
+  options: Options = {}
+): Effect.Effect<Context.Context<AgentBayClient.AgentBayClient | Backend>, never, import("effect/Scope").Scope> =>
   Effect.gen(function*() {
-    const store = yield* Ref.make<Store>(new Map())
-    const requests = yield* Ref.make(0)
-    const created = yield* Ref.make(0)
-    const delayMillis = yield* Ref.make(toMillis(options.transitionDelay ?? 0))
+    const { context, sandbox, tasks, http } = yield* backend(options)
+    const store = Context.get(context, BackendStore.BackendStore)
+    const sessions = Context.get(context, BackendSessions.BackendSessions)
+    const real = yield* AgentBayClient.make({ apiKey: Redacted.make(apiKey), endpoint: MemoryTransport.endpoint }).pipe(
+      Effect.provideService(HttpClient.HttpClient, http),
+      Effect.orDie
+    )
     const faults = yield* Ref.make<ReadonlyArray<Queued<MethodError<Method>>>>([])
     const delays = yield* Ref.make<ReadonlyArray<Queued<Duration.Duration>>>([])
     const calls = yield* Ref.make<ReadonlyArray<Call>>([])
-
-    const requestId = Effect.map(Ref.updateAndGet(requests, (n) => n + 1), (n) => `fake-request-${n}`)
-
-    // The entry as it stands now (pending transitions settled and stored), or undefined.
-    const read = (id: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Ref.modify(store, (m): readonly [Entry | undefined, Store] => {
-          const entry = m.get(id)
-          if (entry === undefined) return [undefined, m]
-          const settled = settleEntry(entry, now)
-          return [settled, settled === entry ? m : new Map(m).set(id, settled)]
-        }))
-
-    // Like the real client: the not-found code of an id-addressed call becomes NotFound.
-    const existing = (id: string, rid: string) =>
-      Effect.flatMap(read(id), (entry) =>
-        entry === undefined ? Effect.fail(new NotFound({ resource: "Session", id, requestId: rid })) : Effect.succeed(entry))
-
-    const updateEntry = (id: string, f: (entry: Entry) => Entry) =>
-      Ref.update(store, (m) => {
-        const entry = m.get(id)
-        return entry === undefined ? m : new Map(m).set(id, f(entry))
-      })
-
-    // Pause, resume and delete as the local server does them (spec: semantics.md §1.2, "Local:").
-    const transition = (operation: Lifecycle.Operation, action: BySession) => (id: string) =>
-      Effect.gen(function*() {
-        yield* validate(action, { SessionId: id })
-        const rid = yield* requestId
-        const now = yield* Clock.currentTimeMillis
-        const delay = yield* Ref.get(delayMillis)
-        const decision = yield* Ref.modify(store, (m): readonly ["unknown" | "start" | "noop" | "reject", Store] => {
-          const entry = m.get(id)
-          if (entry === undefined) return ["unknown", m]
-          const settled = settleEntry(entry, now)
-          const decision = Lifecycle.decide(operation, settled.state.status)
-          const next = decision === "start" ? { ...settled, state: Lifecycle.begin(operation, now, delay) } : settled
-          return [decision, new Map(m).set(id, next)]
-        })
-        if (decision === "unknown") return yield* new NotFound({ resource: "Session", id, requestId: rid })
-        // The server answers InvalidSession.Status; the real client turns that into InvalidState, without a status.
-        if (decision === "reject") return yield* new InvalidState({ resource: "Session", id, operation, requestId: rid })
-      })
-
-    const raw: AgentBayClient.AgentBayClient.Service = {
-      createMcpSession: (params) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.CreateMcpSession, {
-            ImageId: params.imageId,
-            Labels: params.labels,
-            PersistenceDataList: params.contextSync?.map((c) => ({ ContextId: c.contextId, Path: c.path }))
-          })
-          const rid = yield* requestId
-          const seq = yield* Ref.updateAndGet(created, (n) => n + 1)
-          const id = `fake-session-${seq}`
-          const createdAt = yield* Clock.currentTimeMillis
-          const labels = params.labels ?? {}
-          const entry: Entry = { id, seq, state: { status: "RUNNING" }, labels, imageId: params.imageId, createdAt, tasks: [] }
-          yield* Ref.update(store, (m) => new Map(m).set(id, entry))
-          return new SessionRecord({
-            id,
-            status: "RUNNING",
-            imageId: params.imageId,
-            labels: params.labels,
-            ...endpoints(id),
-            requestId: rid
-          })
-        }),
-      getSession: (id) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.GetSession, { SessionId: id })
-          const rid = yield* requestId
-          const entry = yield* existing(id, rid)
-          return new SessionRecord({ id, status: entry.state.status, ...endpoints(id), requestId: rid })
-        }),
-      getSessionDetail: (id) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.GetSessionDetail, { SessionId: id })
-          const rid = yield* requestId
-          const entry = yield* existing(id, rid)
-          return new SessionDetail({
-            id,
-            status: Lifecycle.detailStatus(entry.state.status),
-            imageId: entry.imageId ?? "linux_latest",
-            regionId: "fake",
-            appInstanceId: endpoints(id).appInstanceId,
-            requestId: rid
-          })
-        }),
-      listSession: (params) =>
-        Effect.gen(function*() {
-          const maxResults = params.maxResults ?? 10
-          yield* validate(WireSession.ListSession, {
-            Labels: params.labels ?? {},
-            Status: params.status,
-            MaxResults: maxResults,
-            NextToken: params.nextToken || undefined
-          })
-          const rid = yield* requestId
-          const after = params.nextToken ? Option.getOrUndefined(PageToken.decode(params.nextToken)) : 0
-          if (after === undefined) {
-            return yield* new ApiError({
-              action: "ListSession",
-              code: Wire.Code.InvalidParameter,
-              description: "NextToken is not valid",
-              status: 400,
-              requestId: rid
-            })
-          }
-          const now = yield* Clock.currentTimeMillis
-          const all = [...(yield* Ref.get(store)).values()]
-            .map((e) => settleEntry(e, now))
-            .filter((e) => matches(e, params))
-          const rest = all.filter((e) => e.seq > after)
-          const page = rest.slice(0, maxResults)
-          return {
-            sessions: page.map((e) => new SessionRecord({ id: e.id, status: e.state.status })),
-            nextToken: rest.length > maxResults ? PageToken.encode(page[page.length - 1]!.seq) : undefined,
-            maxResults,
-            totalCount: all.length,
-            requestId: rid
-          }
-        }),
-      deleteSessionAsync: transition("delete", WireSession.DeleteSessionAsync),
-      pauseSessionAsync: transition("pause", WireSession.PauseSessionAsync),
-      resumeSessionAsync: transition("resume", WireSession.ResumeSessionAsync),
-      setLabel: (id, labels) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.SetLabel, { SessionId: id, Labels: labels })
-          yield* existing(id, yield* requestId)
-          yield* updateEntry(id, (e) => ({ ...e, labels })) // replaces, as the local server does
-        }),
-      getLabel: (id) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.GetLabel, { SessionId: id })
-          return (yield* existing(id, yield* requestId)).labels
-        }),
-      getMcpResource: (id) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.GetMcpResource, { SessionId: id })
-          yield* existing(id, yield* requestId)
-          const { appInstanceId, resourceId, resourceUrl } = endpoints(id)
-          return new ResourceInfo({ sessionId: id, resourceUrl, appId: appInstanceId, resourceId })
-        }),
-      getLink: (id, link) =>
-        Effect.gen(function*() {
-          yield* validate(WireSession.GetLink, { SessionId: id, ProtocolType: link?.protocolType, Port: link?.port })
-          yield* existing(id, yield* requestId)
-          return `${link?.protocolType ?? "https"}://link.fake.invalid/${id}${link?.port ? `/${link.port}` : ""}`
-        }),
-      syncContext: (params) =>
-        Effect.gen(function*() {
-          yield* validate(WireContext.SyncContext, {
-            SessionId: params.sessionId,
-            ContextId: params.contextId,
-            Path: params.path,
-            Mode: params.mode
-          })
-          yield* existing(params.sessionId, yield* requestId)
-        }),
-      getContextInfo: (params) =>
-        Effect.gen(function*() {
-          yield* validate(WireContext.GetContextInfo, {
-            SessionId: params.sessionId,
-            ContextId: params.contextId,
-            Path: params.path
-          })
-          const entry = yield* existing(params.sessionId, yield* requestId)
-          return entry.tasks.filter((t) =>
-            (params.contextId === undefined || t.contextId === params.contextId) &&
-            (params.path === undefined || t.path === params.path)
-          )
-        })
-    }
 
     // Every method is recorded, then delayed and failed as queued, then run.
     const instrument = <A, E>(method: Method, args: ReadonlyArray<unknown>, run: Effect.Effect<A, E>) =>
@@ -361,36 +237,56 @@ export const make = (options: Options = {}): Effect.Effect<Context.Context<Agent
         return yield* run
       })
     const client = Object.fromEntries(
-      Object.entries(raw).map(([method, f]) => [
+      Object.entries(real).map(([method, f]) => [
         method,
         (...args: ReadonlyArray<unknown>) =>
           instrument(method as Method, args, (f as (...a: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>)(...args))
       ])
     ) as unknown as AgentBayClient.AgentBayClient.Service
 
-    const all = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.modify(store, (m): readonly [ReadonlyArray<SessionState>, Store] => {
-        const settled = new Map([...m].map(([id, e]) => [id, settleEntry(e, now)]))
-        return [[...settled.values()].map(snapshot), settled]
-      }))
-    const script = (id: string, f: (entry: Entry) => Entry) =>
-      Effect.flatMap(read(id), (entry) =>
-        entry === undefined ? Effect.dieMessage(`AgentBayTest: no session ${id}`) : updateEntry(id, f))
+    // Every stored session as of now (due transitions shown settled; nothing written).
+    const all = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      return (yield* store.sessionsExcept([])).map((row): SessionState => {
+        const state = Lifecycle.settle(BackendSessions.stateOf(row), now)
+        return {
+          id: row.id,
+          status: state.status,
+          labels: row.labels as Labels,
+          imageId: row.imageId,
+          createdAt: row.createdAt,
+          pending: state.pending
+        }
+      })
+    })
+    const row = (id: string) =>
+      Effect.flatMap(store.findSession(id), (found) =>
+        found._tag === "None" ? Effect.dieMessage(`AgentBayTest: no session ${id}`) : Effect.succeed(found.value))
     const recorded = (method?: Method) =>
       Effect.map(Ref.get(calls), (cs) => method === undefined ? cs : cs.filter((c) => c.method === method))
+    const toMillis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
 
-    const backend = Backend.of({
+    const handle = Backend.of({
       sessions: all,
       liveSessions: Effect.map(all, (ss) => ss.filter((s) => !Lifecycle.isGone(s.status))),
       failNext: (method, error, next) => enqueue(faults, method, error as MethodError<Method>, next),
       delayNext: (method, duration, next) => enqueue(delays, method, Duration.decode(duration), next),
-      setTransitionDelay: (duration) => Ref.set(delayMillis, toMillis(duration)),
+      setTransitionDelay: (duration) => sessions.setDelays({ transition: toMillis(duration), delete: toMillis(duration) }),
       calls: recorded,
       callCount: (method) => Effect.map(recorded(method), (cs) => cs.length),
-      setStatus: (id, status) => script(id, (e) => ({ ...e, state: { status } })),
-      setContextTasks: (id, tasks) => script(id, (e) => ({ ...e, tasks }))
+      setStatus: (id, status) =>
+        Effect.gen(function*() {
+          const found = yield* row(id)
+          const now = yield* Clock.currentTimeMillis
+          const current = Lifecycle.settle(BackendSessions.stateOf(found), now)
+          yield* store.setState(id, BackendSessions.stateOf(found), { status }, now)
+          if (Lifecycle.isGone(status) && !Lifecycle.isGone(current.status)) yield* sandbox.service.destroy(id)
+        }),
+      setContextTasks: (id, list) => Effect.zipRight(row(id), Effect.sync(() => void tasks.set(id, list))),
+      onCommand: sandbox.onCommand,
+      files: sandbox.files
     })
-    return Context.make(AgentBayClient.AgentBayClient, client).pipe(Context.add(Backend, backend))
+    return Context.make(AgentBayClient.AgentBayClient, client).pipe(Context.add(Backend, handle))
   })
 
 /**
@@ -402,7 +298,7 @@ export const make = (options: Options = {}): Effect.Effect<Context.Context<Agent
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<AgentBay.Services | Backend> =>
-  AgentBay.layerWithoutClient.pipe(Layer.provideMerge(Layer.effectContext(make(options))))
+  AgentBay.layerWithoutClient.pipe(Layer.provideMerge(Layer.scopedContext(make(options))))
 
 /**
  * An `AgentBay` with canned answers, for code that only consumes the service.

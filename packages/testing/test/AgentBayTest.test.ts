@@ -162,7 +162,8 @@ describe("AgentBayTest sessions and labels", () => {
       yield* client.setLabel(id, { c: "3" })
       assert.deepStrictEqual(yield* client.getLabel(id), { c: "3" })
       assert.strictEqual((yield* client.getMcpResource(id)).sessionId, id)
-      assert.include(yield* client.getLink(id, { protocolType: "wss", port: 30100 }), "wss://")
+      // The backend's link: on the backend's own host, naming the session and the forwarded port.
+      assert.strictEqual(yield* client.getLink(id, { port: 30100 }), `http://agentbay.test/link/${id}/port/30100`)
       assert.strictEqual((yield* client.getSessionDetail(id)).imageId, "code_latest")
       yield* client.syncContext({ sessionId: id })
       assert.deepStrictEqual(yield* client.getContextInfo({ sessionId: id }), [])

@@ -139,11 +139,11 @@ const bubblewrap = (bwrap: string, version: string): Launcher => {
   }
 }
 
+// One sentence: why there is no isolation, and what that means.
 const plainProcess = (why: string): Launcher => ({
   level: "process",
-  detail: `process (${why}): NO isolation: sessions run as plain host processes (uid ${process.getuid?.() ?? "?"}) ` +
-    `that can see and change each other and the whole host; only their working directory, HOME and ` +
-    `process group are per session`,
+  detail: `NO isolation, ${why}, so sessions are plain host processes (uid ${process.getuid?.() ?? "?"}) ` +
+    `that can see and change each other and the whole host`,
   home: (tree) => tree.home,
   launch: (tree, argv, options) => ({
     command: argv[0]!,
@@ -201,6 +201,12 @@ const probe = (bwrap: string, dataDir: string): Effect.Effect<Launcher, string> 
     return launcher
   })
 
+/** Why the probe failed, for the detail: a missing binary gets the install hint. */
+const unavailable = (bwrap: string, reason: string): string =>
+  /\bENOENT\b/.test(reason)
+    ? `${bwrap === "bwrap" ? "not installed" : `${bwrap} not found`}: apt-get install bubblewrap`
+    : reason
+
 /**
  * Picks the launcher: `auto` uses bubblewrap when the probe passes and falls back to plain processes;
  * `bubblewrap` fails (with the reason) when it does not; `process` never probes.
@@ -212,12 +218,14 @@ export const choose = (options: {
 }): Effect.Effect<Launcher, string> => {
   switch (options.mode) {
     case "process":
-      return Effect.succeed(plainProcess("requested"))
+      return Effect.succeed(plainProcess(`as requested (isolation "process")`))
     case "bubblewrap":
       return probe(options.bwrap, options.dataDir)
     case "auto":
       return probe(options.bwrap, options.dataDir).pipe(
-        Effect.catchAll((reason) => Effect.succeed(plainProcess(`bubblewrap unavailable: ${reason}`)))
+        Effect.catchAll((reason) =>
+          Effect.succeed(plainProcess(`bubblewrap unavailable (${unavailable(options.bwrap, reason)})`))
+        )
       )
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Sessions of the local runtime, without the wire: create, read (settling due
- * transitions on read), list, pause/resume/delete, labels, and the start-up
- * reconciliation. Every lifecycle rule comes from core's `Lifecycle`; the state
- * lives in `LocalStore`; each session is a `Sandbox`, frozen, thawed or killed
+ * Sessions behind the wire: create, read (settling due transitions on read),
+ * list, pause/resume/delete, labels, and the start-up reconciliation, for the
+ * local runtime and the fake alike. Every lifecycle rule comes from core's
+ * `Lifecycle`; the state lives in a `BackendStore`; each session is a
+ * `BackendSandbox`, frozen, thawed or killed
  * when a transition is accepted (the intermediate status then lasts
  * `transitionDelay`, or `deleteDelay` for a delete, on the `Clock`).
  *
@@ -17,9 +18,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { randomBytes } from "node:crypto"
-import * as LocalStore from "./LocalStore.js"
-import { Sandbox, type SandboxError } from "./Sandbox.js"
+import { BackendSandbox, type SandboxError } from "./BackendSandbox.js"
+import * as BackendStore from "./BackendStore.js"
 
 /**
  * Statuses of sessions that no longer exist (left out of unfiltered lists).
@@ -50,6 +50,8 @@ export interface Options {
    * answers FINISH on the first poll). Give a delay to exercise a client's wait.
    */
   readonly deleteDelay?: Duration.DurationInput | undefined
+  /** Session ids are `<idPrefix>-<24 hex digits>`. Default `local`. */
+  readonly idPrefix?: string | undefined
 }
 
 /**
@@ -102,14 +104,14 @@ export interface Reconciled {
  * @since 0.1.0
  * @category tags
  */
-export class LocalSessions
-  extends Context.Tag("@effect-agentbay/local/LocalSessions")<LocalSessions, LocalSessions.Service>()
+export class BackendSessions
+  extends Context.Tag("@effect-agentbay/backend/BackendSessions")<BackendSessions, BackendSessions.Service>()
 {}
 
 /**
  * @since 0.1.0
  */
-export declare namespace LocalSessions {
+export declare namespace BackendSessions {
   /**
    * Ids are only visible to their owner: another owner gets `NotFound`.
    *
@@ -118,16 +120,16 @@ export declare namespace LocalSessions {
    */
   export interface Service {
     /** Starts the sandbox, then records the session as RUNNING. */
-    readonly create: (input: CreateInput) => Effect.Effect<LocalStore.SessionRow, SandboxError>
+    readonly create: (input: CreateInput) => Effect.Effect<BackendStore.SessionRow, SandboxError>
     /** The session as of now (a due transition is settled first). Deleted sessions are still found. */
-    readonly get: (owner: string, id: string) => Effect.Effect<LocalStore.SessionRow, NotFound>
+    readonly get: (owner: string, id: string) => Effect.Effect<BackendStore.SessionRow, NotFound>
     /** Like `get`, but a gone session is `InvalidState` for `operation`. */
     readonly getLive: (
       owner: string,
       id: string,
       operation: string
-    ) => Effect.Effect<LocalStore.SessionRow, NotFound | InvalidState>
-    readonly list: (input: ListInput) => Effect.Effect<LocalStore.SessionPage>
+    ) => Effect.Effect<BackendStore.SessionRow, NotFound | InvalidState>
+    readonly list: (input: ListInput) => Effect.Effect<BackendStore.SessionPage>
     /**
      * Accepts, no-ops or rejects per `Lifecycle.decide`. `immediate` skips the
      * intermediate status (ReleaseMcpSession).
@@ -146,6 +148,11 @@ export declare namespace LocalSessions {
     ) => Effect.Effect<void, NotFound | InvalidState>
     /** Settles in-flight transitions at once and restarts, re-pauses or destroys sandboxes. */
     readonly reconcile: Effect.Effect<Reconciled>
+    /** Changes how long transitions started from now on take (the fake's `setTransitionDelay`). */
+    readonly setDelays: (delays: {
+      readonly transition?: Duration.DurationInput | undefined
+      readonly delete?: Duration.DurationInput | undefined
+    }) => Effect.Effect<void>
   }
 }
 
@@ -155,13 +162,13 @@ export declare namespace LocalSessions {
  * @since 0.1.0
  * @category utils
  */
-export const stateOf = (row: LocalStore.SessionRow): Lifecycle.State =>
+export const stateOf = (row: BackendStore.SessionRow): Lifecycle.State =>
   row.pendingStatus !== null && row.pendingAt !== null
     ? { status: row.status, pending: { status: row.pendingStatus, at: row.pendingAt } }
     : { status: row.status }
 
-const withState = (row: LocalStore.SessionRow, state: Lifecycle.State, now: number) =>
-  new LocalStore.SessionRow({
+const withState = (row: BackendStore.SessionRow, state: Lifecycle.State, now: number) =>
+  new BackendStore.SessionRow({
     ...row,
     status: state.status,
     pendingStatus: state.pending?.status ?? null,
@@ -172,7 +179,9 @@ const withState = (row: LocalStore.SessionRow, state: Lifecycle.State, now: numb
 const sameState = (a: Lifecycle.State, b: Lifecycle.State) =>
   a.status === b.status && a.pending?.status === b.pending?.status && a.pending?.at === b.pending?.at
 
-const hex = (bytes: number) => randomBytes(bytes).toString("hex")
+// Web Crypto (a global in Node 20 and browsers): the backend imports no Node module.
+const hex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
 
 // Compare-and-set races (a concurrent settle) are retried this many times.
 const attempts = 3
@@ -183,23 +192,33 @@ const attempts = 3
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<LocalSessions.Service, never, LocalStore.LocalStore | Sandbox> =>
+): Effect.Effect<BackendSessions.Service, never, BackendStore.BackendStore | BackendSandbox> =>
   Effect.gen(function*() {
-    const store = yield* LocalStore.LocalStore
-    const sandbox = yield* Sandbox
-    const delay = Duration.toMillis(Duration.decode(options.transitionDelay ?? defaultTransitionDelay))
-    const deleteDelay = Duration.toMillis(Duration.decode(options.deleteDelay ?? 0))
+    const store = yield* BackendStore.BackendStore
+    const sandbox = yield* BackendSandbox
+    const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
+    let delay = millis(options.transitionDelay ?? defaultTransitionDelay)
+    let deleteDelay = millis(options.deleteDelay ?? 0)
+    const setDelays = (delays: {
+      readonly transition?: Duration.DurationInput | undefined
+      readonly delete?: Duration.DurationInput | undefined
+    }) =>
+      Effect.sync(() => {
+        if (delays.transition !== undefined) delay = millis(delays.transition)
+        if (delays.delete !== undefined) deleteDelay = millis(delays.delete)
+      })
+    const idPrefix = options.idPrefix ?? "local"
     // Transitions of existing sessions are read-decide-write: one at a time.
     const lock = yield* Effect.makeSemaphore(1)
 
     // Writes `next` if the row still holds what we read; says whether it did.
-    const write = (row: LocalStore.SessionRow, next: Lifecycle.State, now: number) =>
+    const write = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>
       Effect.map(
         store.setState(row.id, stateOf(row), next, now),
         (ok) => ok ? Option.some(withState(row, next, now)) : Option.none()
       )
 
-    const settle = (row: LocalStore.SessionRow, now: number, left = attempts): Effect.Effect<LocalStore.SessionRow> =>
+    const settle = (row: BackendStore.SessionRow, now: number, left = attempts): Effect.Effect<BackendStore.SessionRow> =>
       Effect.gen(function*() {
         const next = Lifecycle.settle(stateOf(row), now)
         if (sameState(next, stateOf(row))) return row
@@ -230,7 +249,7 @@ export const make = (
 
     const create = (input: CreateInput) =>
       Effect.gen(function*() {
-        const id = `local-${hex(12)}`
+        const id = `${idPrefix}-${hex(12)}`
         yield* sandbox.start(id).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
         const now = yield* Clock.currentTimeMillis
         yield* store.insertSession({
@@ -244,7 +263,7 @@ export const make = (
           createdAt: now
         }).pipe(Effect.onError(() => sandbox.destroy(id)))
         return yield* Effect.orDie(get(input.owner, id))
-      }).pipe(Effect.uninterruptible, Effect.withSpan("LocalSessions.create"))
+      }).pipe(Effect.uninterruptible, Effect.withSpan("BackendSessions.create"))
 
     const transitionOnce = (
       owner: string,
@@ -281,7 +300,7 @@ export const make = (
         transitionOnce(owner, id, operation, options?.immediate ? 0 : operation === "delete" ? deleteDelay : delay, attempts)
       ).pipe(
         Effect.uninterruptible,
-        Effect.withSpan("LocalSessions.transition", {
+        Effect.withSpan("BackendSessions.transition", {
           attributes: { "agentbay.session_id": id, "agentbay.operation": operation }
         })
       )
@@ -318,7 +337,7 @@ export const make = (
       }
       const report = (operation: string, id: string) => (e: SandboxError) =>
         Effect.zipRight(
-          Effect.logWarning(`agentbay-local: could not ${operation} the sandbox of session ${id}: ${e.reason}`),
+          Effect.logWarning(`agentbay backend: could not ${operation} the sandbox of session ${id}: ${e.reason}`),
           Effect.sync(() => {
             failed++
           })
@@ -337,9 +356,9 @@ export const make = (
         }).pipe(Effect.catchAll(report("restart", row.id))), { concurrency: 4, discard: true })
       yield* Effect.forEach(destroyIds, (id) => sandbox.destroy(id), { concurrency: 4, discard: true })
       return { settled, started, paused, destroyed: destroyIds.length, failed }
-    }).pipe(Effect.withSpan("LocalSessions.reconcile"))
+    }).pipe(Effect.withSpan("BackendSessions.reconcile"))
 
-    return LocalSessions.of({ create, get, getLive, list, transition, setLabels, reconcile })
+    return BackendSessions.of({ create, get, getLive, list, transition, setLabels, reconcile, setDelays })
   })
 
 /**
@@ -349,15 +368,15 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<LocalSessions, never, LocalStore.LocalStore | Sandbox> =>
+export const layer = (options: Options = {}): Layer.Layer<BackendSessions, never, BackendStore.BackendStore | BackendSandbox> =>
   Layer.effect(
-    LocalSessions,
+    BackendSessions,
     Effect.tap(make(options), (sessions) =>
       Effect.flatMap(sessions.reconcile, (r) =>
         r.settled + r.started + r.destroyed + r.failed === 0
           ? Effect.void
           : Effect.logInfo(
-            `agentbay-local: restored ${r.started} session(s) (${r.paused} paused), settled ${r.settled}, ` +
+            `agentbay backend: restored ${r.started} session(s) (${r.paused} paused), settled ${r.settled}, ` +
               `destroyed ${r.destroyed}, ${r.failed} failed`
           )))
   )

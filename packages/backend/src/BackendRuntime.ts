@@ -1,9 +1,10 @@
 /**
- * What each wire action does, without HTTP: `LocalServer` hands over the merged
- * query and form fields, this module checks the key, decodes the fields with the
- * same per-action schemas the client encodes with (`WireSession`, `WireContext`),
- * runs the action on `LocalSessions`, encodes `Data` with the same descriptor and
- * answers `[httpStatus, envelope]`. It never fails: every domain failure becomes
+ * What each wire action does, without HTTP, written once for the local runtime
+ * and the fake: the server (or the fake's in-memory transport) hands over the
+ * merged query and form fields, this module checks the key (`BackendAuth`),
+ * decodes the fields with the same per-action schemas the client encodes with
+ * (`WireSession`, `WireContext`), runs the action on `BackendSessions`, encodes
+ * `Data` with the same descriptor and answers `[httpStatus, envelope]`. It never fails: every domain failure becomes
  * an error envelope, a defect a generic 500 (logged). Codes and statuses are the
  * spec's Local choices (wire-protocol.md §2.3).
  *
@@ -22,11 +23,10 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { randomBytes } from "node:crypto"
-import { LocalAuth } from "./LocalAuth.js"
-import { LocalSessions } from "./LocalSessions.js"
-import type { SessionRow } from "./LocalStore.js"
-import type { SandboxError } from "./Sandbox.js"
+import { BackendAuth } from "./BackendAuth.js"
+import type { SandboxError } from "./BackendSandbox.js"
+import { BackendSessions } from "./BackendSessions.js"
+import type { SessionRow } from "./BackendStore.js"
 
 /**
  * What the runtime needs to know about the HTTP request besides its fields.
@@ -50,11 +50,15 @@ export interface Reply {
   readonly body: Wire.Envelope
 }
 
+// Web Crypto (a global in Node 20 and browsers): the backend imports no Node module.
+const hex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
+
 /**
  * @since 0.1.0
  * @category utils
  */
-export const makeRequestId = (): string => randomBytes(8).toString("hex").toUpperCase()
+export const makeRequestId = (): string => hex(8).toUpperCase()
 
 /**
  * An error envelope; `HttpStatusCode` equals the HTTP status.
@@ -152,17 +156,30 @@ const sessionData = (row: SessionRow, host: string) => ({
 const none = <D>(): Outcome<D> => ({})
 
 /**
+ * The context-sync tasks GetContextInfo reports for a session: none by
+ * default; the fake lets a test stage them (`Backend.setContextTasks`).
+ *
  * @since 0.1.0
  * @category tags
  */
-export class LocalRuntime
-  extends Context.Tag("@effect-agentbay/local/LocalRuntime")<LocalRuntime, LocalRuntime.Service>()
+export class ContextTasks extends Context.Reference<ContextTasks>()("@effect-agentbay/backend/BackendRuntime/ContextTasks", {
+  defaultValue: () => ({
+    tasks: (_sessionId: string): Effect.Effect<ReadonlyArray<WireContext.ContextTask>> => Effect.succeed([])
+  })
+}) {}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class BackendRuntime
+  extends Context.Tag("@effect-agentbay/backend/BackendRuntime")<BackendRuntime, BackendRuntime.Service>()
 {}
 
 /**
  * @since 0.1.0
  */
-export declare namespace LocalRuntime {
+export declare namespace BackendRuntime {
   /**
    * @since 0.1.0
    * @category models
@@ -177,9 +194,10 @@ export declare namespace LocalRuntime {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | LocalAuth> = Effect.gen(function*() {
-  const sessions = yield* LocalSessions
-  const auth = yield* LocalAuth
+export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions | BackendAuth> = Effect.gen(function*() {
+  const sessions = yield* BackendSessions
+  const auth = yield* BackendAuth
+  const contextTasks = yield* ContextTasks
 
   const transition = (operation: Lifecycle.Operation) => (p: { readonly SessionId: string }, ctx: Caller) =>
     Effect.as(sessions.transition(ctx.owner, p.SessionId, operation), none<unknown>())
@@ -250,7 +268,7 @@ export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | Lo
           ResourceUrl: urls(ctx.host, row.id).resource,
           DesktopInfo: {
             AppId: `ai-${row.id}`,
-            AuthCode: randomBytes(8).toString("hex"),
+            AuthCode: hex(8),
             ConnectionProperties: "",
             ResourceId: `res-${row.id}`,
             ResourceType: "",
@@ -258,13 +276,20 @@ export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | Lo
           }
         }
       }))),
-    // Contexts are not implemented locally yet: SyncContext accepts the request
-    // and does nothing, GetContextInfo reports no tasks (an empty ContextStatus),
-    // which every client reads as "sync finished". This keeps delete-with-sync working.
+    // Contexts are not implemented yet: SyncContext accepts the request and does
+    // nothing, GetContextInfo reports what `ContextTasks` holds (nothing, unless
+    // a test staged tasks), which every client reads as "sync finished" when
+    // empty. This keeps delete-with-sync working.
     on(WireContext.SyncContext, (p, ctx) =>
       Effect.as(sessions.getLive(ctx.owner, p.SessionId, "syncContext"), none<unknown>())),
     on(WireContext.GetContextInfo, (p, ctx) =>
-      Effect.as(sessions.get(ctx.owner, p.SessionId), { data: { ContextStatus: WireContext.encodeTasks([]) } }))
+      Effect.gen(function*() {
+        yield* sessions.get(ctx.owner, p.SessionId)
+        const tasks = (yield* contextTasks.tasks(p.SessionId)).filter((t) =>
+          (p.ContextId === undefined || t.contextId === p.ContextId) && (p.Path === undefined || t.path === p.Path)
+        )
+        return { data: { ContextStatus: WireContext.encodeTasks(tasks) } }
+      }))
   ])
 
   const handle = (fields: Wire.Form, request: RequestInfo): Effect.Effect<Reply> => {
@@ -275,7 +300,7 @@ export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | Lo
       if (action === "") return failure(400, Wire.Code.InvalidParameter, "Action: is missing")
       const handler = handlers.get(action)
       if (handler === undefined) {
-        return failure(404, Wire.Code.ActionNotFound, `Action ${action} is not supported by the local runtime`)
+        return failure(404, Wire.Code.ActionNotFound, `Action ${action} is not supported by this backend`)
       }
       return yield* handler(fields, { owner: owner.value, host: request.host })
     })
@@ -283,26 +308,26 @@ export const make: Effect.Effect<LocalRuntime.Service, never, LocalSessions | Lo
       Effect.catchAll((e) =>
         e._tag === "SandboxError"
           ? Effect.as(
-            Effect.logError(`agentbay-local: ${action}: sandbox ${e.operation} failed: ${e.reason}`),
+            Effect.logError(`agentbay backend: ${action}: sandbox ${e.operation} failed: ${e.reason}`),
             toReply(e)
           )
           : Effect.succeed(toReply(e))
       ),
       Effect.catchAllCause((cause) =>
         Effect.as(
-          Effect.logError(`agentbay-local: ${action} failed with a defect`, Cause.squash(cause)),
+          Effect.logError(`agentbay backend: ${action} failed with a defect`, Cause.squash(cause)),
           failure(500, Wire.Code.InternalError, "Internal error")
         )
       ),
-      Effect.withSpan("LocalRuntime.handle", { attributes: { "agentbay.action": action } })
+      Effect.withSpan("BackendRuntime.handle", { attributes: { "agentbay.action": action } })
     )
   }
 
-  return LocalRuntime.of({ handle })
+  return BackendRuntime.of({ handle })
 })
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<LocalRuntime, never, LocalSessions | LocalAuth> = Layer.effect(LocalRuntime, make)
+export const layer: Layer.Layer<BackendRuntime, never, BackendSessions | BackendAuth> = Layer.effect(BackendRuntime, make)
