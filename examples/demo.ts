@@ -6,6 +6,7 @@
  *   pnpm demo --cloud    the AgentBay cloud: AGENTBAY_API_KEY (and optionally AGENTBAY_ENDPOINT) from env or .env
  */
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
+import * as Sandbox from "@effect-agentbay/local/Sandbox"
 import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -14,6 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { agentShell } from "./agent-shell.js"
 import { quickstart } from "./quickstart.js"
 
 const target = process.argv.includes("--cloud") ? "cloud" : process.argv.includes("--memory") ? "memory" : "local"
@@ -24,7 +26,7 @@ const local = AgentBayLocal.layer({ transitionDelay: "300 millis" }).pipe(
       const info = yield* Effect.provide(AgentBayLocal.Info, ctx)
       yield* Console.log(`target: embedded local runtime at ${info.endpoint}`)
       yield* Console.log(`        state in ${info.dataDir}${info.temporary ? " (temporary)" : ""}`)
-      yield* Console.log(`        isolation: ${info.isolation.level} (${info.isolation.detail})`)
+      yield* Console.log(`        isolation: ${Sandbox.describe(info.isolation)}`)
       if (Option.isSome(info.generatedKey)) yield* Console.log("        API key: generated for this run")
     })
   )
@@ -38,10 +40,20 @@ const cloud = NodeAgentBay.layer.pipe(Layer.tap(() => Console.log("target: Agent
 
 const layer = target === "cloud" ? cloud : target === "memory" ? memory : local
 
+const header = Console.log("  step                   result                                          elapsed")
+
 const main = Effect.gen(function*() {
-  yield* Console.log("effect-agentbay demo: one session's whole life (pnpm demo [--memory|--cloud])\n")
+  yield* Console.log("effect-agentbay demo: one session's whole life, then an agent at work (pnpm demo [--memory|--cloud])\n")
   const [elapsed] = yield* Effect.timed(Effect.provide(
-    Effect.zipRight(Console.log("  step                   result                                          elapsed"), quickstart),
+    Effect.gen(function*() {
+      yield* header
+      yield* quickstart
+      // The fake runs no programs (its commands are what a test programs), so the agent part needs a real target.
+      if (target === "memory") return yield* Console.log("\n(agent shell: skipped on --memory, where nothing runs)")
+      yield* Console.log("\nAgent shell: write a script into a session, run it, read what it wrote")
+      yield* header
+      yield* agentShell
+    }),
     layer
   ))
   yield* Console.log(`\ndone in ${Duration.toMillis(elapsed).toFixed(0)} ms (target: ${target})`)

@@ -10,12 +10,19 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 
-/** Runs `self`, then prints one line: step, what it returned, elapsed time. */
-const step = <A, E, R>(name: string, self: Effect.Effect<A, E, R>, show: (a: A) => string) =>
+const width = 46
+
+/** The text cut to the column's width (with an ellipsis), so every row stays in its table. */
+const fit = (text: string) => text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`
+
+/** Prints one row: step, what it returned, elapsed time. */
+export const row = (name: string, result: string, millis: number) =>
+  Console.log(`  ${name.padEnd(22)} ${fit(result)} ${millis.toFixed(0).padStart(6)} ms`)
+
+/** Runs `self`, then prints its row. */
+export const step = <A, E, R>(name: string, self: Effect.Effect<A, E, R>, show: (a: A) => string) =>
   Effect.timed(self).pipe(
-    Effect.tap(([elapsed, a]) =>
-      Console.log(`  ${name.padEnd(22)} ${show(a).padEnd(46)} ${Duration.toMillis(elapsed).toFixed(0).padStart(6)} ms`)
-    ),
+    Effect.tap(([elapsed, a]) => row(name, show(a), Duration.toMillis(elapsed))),
     Effect.map(([, a]) => a)
   )
 
@@ -24,6 +31,7 @@ export const quickstart = Effect.gen(function*() {
   const run = `demo-${Date.now().toString(36)}`
 
   // A scoped session: deleted when this scope closes, whatever happens inside.
+  let closing = 0
   yield* Effect.scoped(Effect.gen(function*() {
     const session = yield* step(
       "create (scoped)",
@@ -45,9 +53,11 @@ export const quickstart = Effect.gen(function*() {
       (s) => `status ${s.status}`
     )
     yield* step("getStatus", session.getStatus(), (d) => `status ${d.status}`)
-    yield* Console.log("  (scope closes: the session is deleted and waited for)")
+    // Added last, so it runs first when the scope closes: the close is timed from here.
+    yield* Effect.addFinalizer(() => Effect.sync(() => (closing = performance.now())))
     return session
   })).pipe(
+    Effect.tap(() => row("scope close (delete)", "deleted, and waited for until gone", performance.now() - closing)),
     Effect.flatMap((session) =>
       step(
         "after release",

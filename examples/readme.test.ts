@@ -1,12 +1,27 @@
-// The README's testing example, verbatim, so the README cannot drift from what works.
+// The README's snippets, verbatim, so the README cannot drift from what works.
+// (The quickstart is examples/readme-quickstart.ts, typechecked by `pnpm check`.)
 import { AgentBay } from "@effect-agentbay/core/AgentBay"
-import { TransportError } from "@effect-agentbay/core/AgentBayError"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { TransportError } from "@effect-agentbay/core/AgentBayError"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 
+// README, "Testing your code with the fake backend", first example.
+it.effect("a scoped session is deleted when the job ends", () =>
+  Effect.gen(function*() {
+    const bay = yield* AgentBay
+    const backend = yield* AgentBayTest.Backend
+    yield* Effect.scoped(Effect.gen(function*() {
+      const session = yield* bay.session({ labels: { job: "nightly" } })
+      yield* bay.betaPauseAsync(session)
+      yield* bay.betaResumeAsync(session)
+    }))
+    assert.deepStrictEqual(yield* backend.liveSessions, [])
+  }).pipe(Effect.provide(AgentBayTest.layer())))
+
+// README, "Testing your code with the fake backend", second example.
 it.effect("my job never leaks a session, even when pausing fails", () =>
   Effect.gen(function*() {
     const bay = yield* AgentBay
@@ -19,3 +34,16 @@ it.effect("my job never leaks a session, even when pausing fails", () =>
     assert.deepStrictEqual(yield* backend.liveSessions, [])
     assert.strictEqual(yield* backend.callCount("pauseSessionAsync"), 1) // writes are never retried
   }).pipe(Effect.provide(AgentBayTest.layer({ transitionDelay: "3 seconds" }))))
+
+// README, "Many sessions at once": the snippet inside a program, on the fake.
+it.effect("many sessions at once, released together", () =>
+  Effect.gen(function*() {
+    const backend = yield* AgentBayTest.Backend
+    const results = yield* Effect.scoped(Effect.gen(function*() {
+      const bay = yield* AgentBay
+      const workers = yield* bay.sessions(10, { concurrency: 5 })    // or bay.sessions([{ labels: … }, …])
+      return yield* Effect.forEach(workers, (s) => s.getLabels(), { concurrency: "unbounded" })
+    }))                                                               // all 10 deleted at once here
+    assert.strictEqual(results.length, 10)
+    assert.deepStrictEqual(yield* backend.liveSessions, [])
+  }).pipe(Effect.provide(AgentBayTest.layer())))

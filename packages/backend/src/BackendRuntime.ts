@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { AuthError, type InvalidState, type NotFound, ValidationError } from "@effect-agentbay/core/AgentBayError"
+import { AuthError, InvalidState, type NotFound, ValidationError } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireContext from "@effect-agentbay/core/WireContext"
@@ -24,9 +24,10 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { BackendAuth } from "./BackendAuth.js"
-import type { SandboxError } from "./BackendSandbox.js"
+import { BackendSandbox, type SandboxError } from "./BackendSandbox.js"
 import { BackendSessions } from "./BackendSessions.js"
 import type { SessionRow } from "./BackendStore.js"
+import * as BackendTools from "./BackendTools.js"
 
 /**
  * What the runtime needs to know about the HTTP request besides its fields.
@@ -84,7 +85,7 @@ export const success = (
   body: { RequestId: makeRequestId(), Success: true, Code: Wire.Code.Ok, Message: "", HttpStatusCode: 200, ...extra }
 })
 
-type Failure = AuthError | NotFound | InvalidState | ValidationError | SandboxError
+type Failure = AuthError | NotFound | InvalidState | ValidationError | SandboxError | BackendTools.UnknownTool
 
 // The server's side of the shared code table.
 const toReply = (e: Failure): Reply => {
@@ -99,6 +100,8 @@ const toReply = (e: Failure): Reply => {
       return failure(400, Wire.Code.InvalidParameter, `${e.field}: ${e.reason}`)
     case "SandboxError":
       return failure(500, Wire.Code.InternalError, `The session's sandbox could not ${e.operation}`)
+    case "UnknownTool":
+      return failure(400, Wire.Code.InvalidParameter, `Name: no tool ${JSON.stringify(e.name.slice(0, 100))} in this session`)
   }
 }
 
@@ -143,6 +146,9 @@ const urls = (host: string, id: string) => ({
 
 const sessionData = (row: SessionRow, host: string) => ({
   SessionId: row.id,
+  // The tool -> server mapping; without a LinkUrl the official client keeps
+  // every tool call on CallMcpTool (spec: semantics.md §3.7).
+  ToolList: BackendTools.catalogue,
   ResourceUrl: urls(host, row.id).resource,
   Success: true,
   Token: row.token,
@@ -194,13 +200,29 @@ export declare namespace BackendRuntime {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions | BackendAuth> = Effect.gen(function*() {
+export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions | BackendAuth | BackendSandbox> = Effect.gen(function*() {
   const sessions = yield* BackendSessions
   const auth = yield* BackendAuth
   const contextTasks = yield* ContextTasks
+  const sandbox = yield* BackendSandbox
+  const tools = yield* BackendTools.makeToolState({ diskTotal: sandbox.diskTotal })
 
   const transition = (operation: Lifecycle.Operation) => (p: { readonly SessionId: string }, ctx: Caller) =>
-    Effect.as(sessions.transition(ctx.owner, p.SessionId, operation), none<unknown>())
+    sessions.transition(ctx.owner, p.SessionId, operation).pipe(
+      Effect.tap(() => operation === "delete" ? BackendTools.forget(tools, p.SessionId) : Effect.void),
+      Effect.as(none<unknown>())
+    )
+
+  // Tools run in RUNNING sessions only: a paused (or pausing, resuming,
+  // deleted) session refuses work with the invalid-state error.
+  const callTool = (p: { readonly SessionId: string; readonly Name: string; readonly Args: unknown }, ctx: Caller) =>
+    Effect.gen(function*() {
+      const row = yield* sessions.get(ctx.owner, p.SessionId)
+      if (row.status !== "RUNNING") {
+        return yield* new InvalidState({ resource: "Session", id: row.id, operation: `run ${p.Name} in`, status: row.status })
+      }
+      return { data: yield* BackendTools.call(sandbox, tools, row.id, p.Name, p.Args) }
+    })
 
   const handlers = new Map<string, Handler>([
     on(WireSession.CreateMcpSession, ({ ImageId, Labels, ...rest }, ctx) =>
@@ -251,6 +273,8 @@ export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions 
     on(WireSession.ResumeSessionAsync, transition("resume")),
     on(WireSession.ReleaseMcpSession, (p, ctx) =>
       Effect.as(sessions.transition(ctx.owner, p.SessionId, "delete", { immediate: true }), none<unknown>())),
+    on(WireSession.CallMcpTool, callTool),
+    on(WireSession.ListMcpTools, () => Effect.succeed({ data: BackendTools.catalogue })),
     on(
       WireSession.SetLabel,
       (p, ctx) => Effect.as(sessions.setLabels(ctx.owner, p.SessionId, p.Labels), none<unknown>())
@@ -330,4 +354,4 @@ export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<BackendRuntime, never, BackendSessions | BackendAuth> = Layer.effect(BackendRuntime, make)
+export const layer: Layer.Layer<BackendRuntime, never, BackendSessions | BackendAuth | BackendSandbox> = Layer.effect(BackendRuntime, make)

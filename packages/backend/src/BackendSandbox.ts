@@ -212,5 +212,7 @@ export declare namespace BackendSandbox {
     readonly destroy: (sessionId: string) => Effect.Effect<void>
     /** The session's files (whether it is started or not). */
     readonly files: (sessionId: string) => SessionFiles
+    /** The size in bytes of the disk the session's files are on (`get_metrics`), when known. */
+    readonly diskTotal?: ((sessionId: string) => Effect.Effect<number>) | undefined
   }
 }

@@ -25,12 +25,12 @@ export * as BackendStore from "./BackendStore.js"
 /**
  * @since 0.1.0
  */
+export * as BackendTools from "./BackendTools.js"
+/**
+ * @since 0.1.0
+ */
 export * as MemoryFiles from "./MemoryFiles.js"
 /**
  * @since 0.1.0
  */
 export * as MemoryStore from "./MemoryStore.js"
-/**
- * @since 0.1.0
- */
-export * as MemoryTransport from "./MemoryTransport.js"

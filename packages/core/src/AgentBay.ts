@@ -15,14 +15,27 @@ import * as Layer from "effect/Layer"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import * as Option from "effect/Option"
 import * as AgentBayClient from "./AgentBayClient.js"
+import * as AgentBayCode from "./AgentBayCode.js"
+import * as AgentBayCommand from "./AgentBayCommand.js"
 import type * as AgentBayConfig from "./AgentBayConfig.js"
 import * as AgentBayContext from "./AgentBayContext.js"
-import type { CommonError, InvalidState, NotFound, ValidationError, WaitTimeout } from "./AgentBayError.js"
-import * as Operations from "./internal/operations.js"
+import type {
+  CommonError,
+  ContextSyncError,
+  InvalidState,
+  NotFound,
+  ValidationError,
+  WaitTimeout
+} from "./AgentBayError.js"
+import * as AgentBayFileSystem from "./AgentBayFileSystem.js"
+import * as AgentBayMcp from "./AgentBayMcp.js"
 import * as BetaNetwork from "./BetaNetwork.js"
 import * as BetaVolume from "./BetaVolume.js"
-import type { Labels, ListStatus, Session, SessionRef } from "./Session.js"
+import * as Internal from "./internal/agentBay.js"
+import type { Labels, Session, SessionRef } from "./Session.js"
+import type { ListStatus } from "./SessionStatus.js"
 
 /**
  * @since 0.1.0
@@ -38,8 +51,8 @@ export interface CreateOptions extends AgentBayClient.CreateParams {
   /**
    * With `contextSync`, wait until the contexts' initial download has finished
    * (polls GetContextInfo at once, then every 1.5 s). Default true. A failed task
-   * fails the create with `ApiError` code `ContextSyncFailed`; either way the new
-   * session is deleted before the error is returned.
+   * fails the create with `ContextSyncError`; either way the new session is
+   * deleted before the error is returned.
    */
   readonly waitForContextSync?: boolean | undefined
   /** Bound on that wait. Default 225 s (the official SDK's 150 × 1.5 s); then `WaitTimeout`. */
@@ -130,8 +143,8 @@ export interface SessionsOptions {
 export interface DeleteOptions extends WaitOptions {
   /**
    * Upload the session's contexts first and wait for the upload (1.5 s polls,
-   * bounded by `syncTimeout`, default 225 s). A failed sync fails the delete and
-   * leaves the session in place, so that nothing is lost.
+   * bounded by `syncTimeout`, default 225 s). A failed sync fails the delete
+   * with `ContextSyncError` and leaves the session in place, so that nothing is lost.
    */
   readonly syncContext?: boolean | undefined
   readonly syncTimeout?: Duration.DurationInput | undefined
@@ -192,12 +205,13 @@ export interface SessionPage {
 }
 
 /**
- * Errors of create. `WaitTimeout` only with `contextSync` (the initial sync wait).
+ * Errors of create. `WaitTimeout` and `ContextSyncError` only with
+ * `contextSync` (the initial sync wait).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateError = CommonError | ValidationError | WaitTimeout
+export type CreateError = CommonError | ValidationError | WaitTimeout | ContextSyncError
 
 /**
  * Errors of pause and resume.
@@ -214,7 +228,7 @@ export type TransitionError = CommonError | NotFound | InvalidState | WaitTimeou
  * @since 0.1.0
  * @category models
  */
-export type DeleteError = CommonError | InvalidState | WaitTimeout | ValidationError
+export type DeleteError = CommonError | InvalidState | WaitTimeout | ValidationError | ContextSyncError
 
 /**
  * @since 0.1.0
@@ -267,19 +281,39 @@ export declare namespace AgentBay {
 }
 
 /**
+ * Sessions it hands out offer the tool services bound (`session.filesystem`,
+ * `session.command`, `session.code`, `session.mcp`): those in the context when
+ * there are some (so a stub is used), else ones built over the client.
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBayClient> = Effect.gen(function*() {
   const client = yield* AgentBayClient.AgentBayClient
   const waits = yield* WaitDefaults
-  return AgentBay.of(Operations.make(client, waits))
+  const or = <I, S>(tag: Context.Tag<I, S>, build: (client: AgentBayClient.AgentBayClient.Service) => S) =>
+    Effect.map(Effect.serviceOption(tag), Option.getOrElse(() => build(client)))
+  const tools = {
+    filesystem: yield* or(AgentBayFileSystem.AgentBayFileSystem, AgentBayFileSystem.fromClient),
+    command: yield* or(AgentBayCommand.AgentBayCommand, AgentBayCommand.fromClient),
+    code: yield* or(AgentBayCode.AgentBayCode, AgentBayCode.fromClient),
+    mcp: yield* or(AgentBayMcp.AgentBayMcp, AgentBayMcp.fromClient)
+  }
+  return AgentBay.of(Internal.make(client, waits, tools))
 })
+
+const toolServices = Layer.mergeAll(
+  AgentBayFileSystem.layer,
+  AgentBayCommand.layer,
+  AgentBayCode.layer,
+  AgentBayMcp.layer
+)
 
 /**
  * Every service of the SDK (`AgentBay`, `AgentBayContext`, `BetaNetwork`,
- * `BetaVolume`) over an `AgentBayClient`: the real one, or the fake from
- * `@effect-agentbay/testing`.
+ * `BetaVolume`, and the tool services `AgentBayFileSystem`, `AgentBayCommand`,
+ * `AgentBayCode`, `AgentBayMcp`, which the sessions of `AgentBay` use) over an
+ * `AgentBayClient`: the real one, or the fake from `@effect-agentbay/testing`.
  *
  * @since 0.1.0
  * @category layers
@@ -289,7 +323,7 @@ export const layerWithoutClient: Layer.Layer<Exclude<Services, AgentBayClient.Ag
   AgentBayContext.layer,
   BetaNetwork.layer,
   BetaVolume.layer
-)
+).pipe(Layer.provideMerge(toolServices))
 
 /**
  * What the SDK's layers provide.
@@ -301,6 +335,10 @@ export type Services =
   | AgentBay
   | AgentBayClient.AgentBayClient
   | AgentBayContext.AgentBayContext
+  | AgentBayFileSystem.AgentBayFileSystem
+  | AgentBayCommand.AgentBayCommand
+  | AgentBayCode.AgentBayCode
+  | AgentBayMcp.AgentBayMcp
   | BetaNetwork.BetaNetwork
   | BetaVolume.BetaVolume
 

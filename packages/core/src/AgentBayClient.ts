@@ -1,37 +1,36 @@
 /**
- * The wire client: one method per API action, typed errors, no waiting. The only
- * module of core that imports `@effect/platform` (spec: wire-protocol.md §1-2, §4).
+ * The wire client: one typed method per API action, typed errors, no waiting.
+ * Every method is a one-liner over its action's declaration (`WireSession`,
+ * `WireContext`): the generic call encodes, sends, decodes, maps the declared
+ * error codes and retries idempotent actions; the method maps `Data` to our
+ * record. The only module of core that imports `@effect/platform` (spec:
+ * wire-protocol.md §1-2, §4).
  *
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
-import { constTrue } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Tracer from "effect/Tracer"
-import * as AgentBayConfig from "./AgentBayConfig.js"
+import type * as AgentBayConfig from "./AgentBayConfig.js"
 import {
   ApiError,
   type CommonError,
   DecodeError,
-  InvalidState,
-  isRetryable,
-  NotFound,
-  TransportError,
+  type InvalidState,
+  type NotFound,
   ValidationError
 } from "./AgentBayError.js"
-import { describeCause } from "./internal/cause.js"
+import * as Internal from "./internal/agentBayClient.js"
 import * as Records from "./internal/records.js"
 import * as Rpc from "./internal/rpc.js"
-import type { Labels, LinkOptions, ListStatus, ResourceInfo, SessionDetail, SessionRecord } from "./Session.js"
+import type * as McpTool from "./McpTool.js"
+import type { Labels, LinkOptions, ResourceInfo, SessionDetail, SessionRecord, ToolInfo } from "./Session.js"
+import type { ListStatus } from "./SessionStatus.js"
 import * as Wire from "./Wire.js"
 import * as WireContext from "./WireContext.js"
 import * as WireSession from "./WireSession.js"
@@ -117,7 +116,8 @@ export interface SyncParams {
  */
 export declare namespace AgentBayClient {
   /**
-   * One method per action. Id-addressed calls map the not-found code to `NotFound`;
+   * One method per action. Which codes become which typed error is declared
+   * with the action: id-addressed calls map the not-found code to `NotFound`;
    * pause/resume/delete map the invalid-status code to `InvalidState`.
    *
    * @since 0.1.0
@@ -139,7 +139,36 @@ export declare namespace AgentBayClient {
     readonly getContextInfo: (
       params: SyncParams
     ) => Effect.Effect<ReadonlyArray<WireContext.ContextTask>, CommonError | NotFound | ValidationError>
+    /**
+     * Runs one MCP tool: `args` go as the JSON text `Args`. The envelope is
+     * checked before `Data` (an API error is never hidden behind a missing
+     * result); a result with `isError` is still a result here.
+     */
+    readonly callMcpTool: (
+      sessionId: string,
+      name: string,
+      args: Readonly<Record<string, unknown>>,
+      options?: CallMcpToolOptions
+    ) => Effect.Effect<McpTool.McpResult, CommonError | NotFound | InvalidState | ValidationError>
+    /** The tool catalogue of an image (default `linux_latest`). */
+    readonly listMcpTools: (imageId?: string) => Effect.Effect<ReadonlyArray<ToolInfo>, CommonError | ValidationError>
   }
+}
+
+/**
+ * Options of `callMcpTool`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface CallMcpToolOptions {
+  /** The tool's server from the session's `ToolList`; `""` (the default) lets the server resolve it by name. */
+  readonly server?: string | undefined
+  /**
+   * Bound on the HTTP attempt instead of the client's timeout: a tool that runs
+   * for a while (a command, code) passes its own timeout plus a margin.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -153,9 +182,22 @@ export interface Reply<D> {
   readonly envelope: Wire.Envelope
 }
 
-const formType = "application/x-www-form-urlencoded"
+/**
+ * The image `listMcpTools` asks about when none is given (the official SDK's fallback).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultImageId = "linux_latest"
 
-const readRetry = Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(3)))
+// A duration for a per-call timeout: positive, or ValidationError.
+const callTimeout = (operation: string, input: Duration.DurationInput | undefined) => {
+  if (input === undefined) return Effect.succeed(undefined)
+  const d = Duration.decodeUnknown(input)
+  return Option.isSome(d) && Duration.greaterThan(d.value, Duration.zero)
+    ? Effect.succeed(d.value)
+    : Effect.fail(new ValidationError({ operation, field: "timeout", reason: "must be a positive duration" }))
+}
 
 /**
  * Builds the client from options and an `HttpClient`. Invalid options are a
@@ -165,153 +207,25 @@ const readRetry = Schedule.exponential("200 millis").pipe(Schedule.jittered, Sch
  * @category constructors
  */
 export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options) {
-  const base = AgentBayConfig.baseUrl(options.endpoint)
-  if (Either.isLeft(base)) {
-    return yield* new ValidationError({ operation: "AgentBayClient.make", field: "endpoint", reason: base.left })
-  }
-  const timeout = Duration.decode(options.timeout ?? AgentBayConfig.defaults.timeout)
-  if (!Duration.greaterThan(timeout, Duration.zero)) {
-    return yield* new ValidationError({ operation: "AgentBayClient.make", field: "timeout", reason: "must be > 0" })
-  }
-  const http = yield* HttpClient.HttpClient
-  const url = base.right + "/"
-  const timeoutText = `no answer within ${Duration.format(timeout)}`
-
-  // The request of each action without its per-attempt fields: method, URL, headers.
-  const templates = new Map<string, HttpClientRequest.HttpClientRequest>()
-  const template = (action: Wire.AnyAction) => {
-    let request = templates.get(action.name)
-    if (request === undefined) {
-      request = HttpClientRequest.make(action.method)(url, {
-        headers: { "x-acs-version": Wire.version, "x-acs-action": action.name }
-      })
-      templates.set(action.name, request)
-    }
-    return request
-  }
-
-  // The one place that talks HTTP: encode, send, read the envelope, map errors,
-  // bound the attempt, retry idempotent reads, span.
-  const rpc = <P, PI extends Wire.Form, D, DI>(
-    action: Wire.Action<string, P, PI, D, DI>,
-    params: P
-  ): Effect.Effect<Reply<D>, CommonError | ValidationError> => {
-    const name = action.name
-    const compiled = Rpc.compile(action)
-    const call = (span: Tracer.Span) => Effect.suspend((): Effect.Effect<Reply<D>, CommonError | ValidationError> => {
-      const encoded = compiled.encode(params)
-      if (Either.isLeft(encoded)) {
-        return Effect.fail(new ValidationError({ operation: name, field: "params", reason: encoded.left.message }))
-      }
-      // The fields are the same for every attempt; Timestamp and nonce are not.
-      const fields = Wire.compact(encoded.right)
-      const key = `Bearer ${Redacted.value(options.apiKey)}`
-      const body: Record<string, string> = {}
-      const extraQuery: Array<[string, string]> = []
-      if (action.keyIn === "query") extraQuery.push(["Authorization", key])
-      else body.Authorization = key
-      for (const k in fields) {
-        if (action.query.includes(k)) extraQuery.push([k, fields[k]!])
-        else body[k] = fields[k]!
-      }
-      // What `bodyUrlParams` would send, encoded once for every attempt.
-      const form = new URLSearchParams(body).toString()
-      const enter = Effect.zipRight(
-        // Our span is the parent of whatever the attempt traces...
-        FiberRef.update(FiberRef.currentContext, (context) => Context.add(context, Tracer.ParentSpan, span)),
-        // ...and the platform's HTTP span is off: it would record the full URL,
-        // which holds the key for SyncContext; ours covers every call.
-        FiberRef.set(HttpClient.currentTracerDisabledWhen, constTrue)
-      )
-      const once = Effect.clockWith((clock) => {
-        const query: Array<[string, string]> = [
-          ["Action", name],
-          ["Format", "json"],
-          ["Version", Wire.version],
-          ["Timestamp", Rpc.timestamp(clock.unsafeCurrentTimeMillis())],
-          ["SignatureNonce", Rpc.nonce()],
-          ...extraQuery
-        ]
-        let request = HttpClientRequest.setUrlParams(template(action), query)
-        if (action.method === "POST") request = HttpClientRequest.bodyText(request, form, formType)
-        const exchange = Effect.flatMap(
-          Effect.mapError(
-            http.execute(request),
-            (e) => new TransportError({ action: name, reason: "Network", cause: describeCause(e.cause) })
-          ),
-          (response) =>
-            Effect.flatMap(
-              Effect.mapError(response.text, (e) =>
-                new TransportError({
-                  action: name,
-                  reason: "Network",
-                  status: response.status,
-                  cause: describeCause(e.cause)
-                })),
-              (text) => Rpc.decodeReply(name, compiled.decode, response.status, text)
-            )
-        )
-        return Rpc.bounded(exchange, {
-          duration: timeout,
-          onTimeout: () => new TransportError({ action: name, reason: "Timeout", cause: timeoutText }),
-          enter
-        })
-      })
-      if (!action.idempotent) return once
-      // The retry machinery is built only once a first attempt fails and may be
-      // retried; `first` replays that failure so that the schedule (and so every
-      // delay and the number of attempts) is exactly Effect.retry's over `once`.
-      return Effect.catchIf(once, isRetryable, (error) => {
-        let first = true
-        const replay = Effect.suspend(() => {
-          if (!first) return once
-          first = false
-          return Effect.fail(error)
-        })
-        return Effect.retry(replay, { schedule: readRetry, while: isRetryable })
-      })
-    })
-    // The span is the caller's child; it is made the parent inside each attempt
-    // (see `enter`), nothing else in the call traces.
-    return Effect.useSpan(`AgentBayClient.${name}`, compiled.span, call)
-  }
-
-  // Only id-addressed calls can fail with NotFound, so only they map it.
-  const orNotFound = (id: string) => <A, E>(self: Effect.Effect<A, E | ApiError>) =>
-    Effect.catchIf(
-      self,
-      (e): e is ApiError => e instanceof ApiError && e.code === Wire.Code.SessionNotFound,
-      (e) => Effect.fail(new NotFound({ resource: "Session", id, requestId: e.requestId }))
-    )
-  const orInvalidState = (id: string, operation: string) => <A, E>(self: Effect.Effect<A, E | ApiError>) =>
-    Effect.catchIf(
-      self,
-      (e): e is ApiError => e instanceof ApiError && e.code === Wire.Code.InvalidStatus,
-      (e) => Effect.fail(new InvalidState({ resource: "Session", id, operation, requestId: e.requestId }))
-    )
-  const transition =
-    (action: Wire.Action<string, { readonly SessionId: string }, { readonly SessionId: string }, unknown, unknown>, operation: string) => (sessionId: string) =>
-      rpc(action, { SessionId: sessionId }).pipe(
-        Effect.asVoid,
-        orNotFound(sessionId),
-        orInvalidState(sessionId, operation)
-      )
+  const { call } = yield* Internal.make(options)
+  const bySession = (id: string) => ({ SessionId: id })
 
   return AgentBayClient.of({
     createMcpSession: (p) =>
-      rpc(WireSession.CreateMcpSession, {
-        ImageId: p.imageId,
-        Labels: p.labels,
-        McpPolicyId: p.policyId,
-        NetworkId: p.networkId,
-        VolumeId: p.volumeId,
-        PersistenceDataList: p.contextSync?.map((c) => ({ ContextId: c.contextId, Path: c.path, Policy: c.policy })),
-        ExtraConfigs: p.extraConfigs,
-        EnableRecord: p.enableBrowserReplay,
-        SdkStats: Wire.sdkStats,
-        LoginRegionId: options.regionId || undefined
-      }).pipe(
-        Effect.flatMap(({ data, envelope }) =>
+      Effect.flatMap(
+        call(WireSession.CreateMcpSession, {
+          ImageId: p.imageId,
+          Labels: p.labels,
+          McpPolicyId: p.policyId,
+          NetworkId: p.networkId,
+          VolumeId: p.volumeId,
+          PersistenceDataList: p.contextSync?.map((c) => ({ ContextId: c.contextId, Path: c.path, Policy: c.policy })),
+          ExtraConfigs: p.extraConfigs,
+          EnableRecord: p.enableBrowserReplay,
+          SdkStats: Wire.sdkStats,
+          LoginRegionId: options.regionId || undefined
+        }),
+        ({ data, envelope }) =>
           data.Success === false
             ? Effect.fail(
               new ApiError({
@@ -322,68 +236,70 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
               })
             )
             : Effect.succeed(Records.fromCreate(data, p, envelope.RequestId))
-        )
       ),
     getSession: (id) =>
-      rpc(WireSession.GetSession, { SessionId: id }).pipe(
-        Effect.map(({ data, envelope }) => Records.fromGet(data, envelope.RequestId)),
-        orNotFound(id)
-      ),
+      Effect.map(call(WireSession.GetSession, bySession(id)), (r) => Records.fromGet(r.data, r.envelope.RequestId)),
     getSessionDetail: (id) =>
-      rpc(WireSession.GetSessionDetail, { SessionId: id }).pipe(
-        Effect.map(({ data, envelope }) => Records.fromDetail(id, data, envelope.RequestId)),
-        orNotFound(id)
+      Effect.map(
+        call(WireSession.GetSessionDetail, bySession(id)),
+        (r) => Records.fromDetail(id, r.data, r.envelope.RequestId)
       ),
     listSession: (p) =>
-      rpc(WireSession.ListSession, {
-        Labels: p.labels ?? {},
-        Status: p.status,
-        MaxResults: p.maxResults ?? 10,
-        NextToken: p.nextToken || undefined
-      }).pipe(
-        Effect.map(({ data, envelope }) => ({
+      Effect.map(
+        call(WireSession.ListSession, {
+          Labels: p.labels ?? {},
+          Status: p.status,
+          MaxResults: p.maxResults ?? 10,
+          NextToken: p.nextToken || undefined
+        }),
+        ({ data, envelope }) => ({
           sessions: data.map(Records.fromListItem),
           nextToken: envelope.NextToken || undefined,
           maxResults: envelope.MaxResults,
           totalCount: envelope.TotalCount,
           requestId: envelope.RequestId
-        }))
+        })
       ),
-    deleteSessionAsync: transition(WireSession.DeleteSessionAsync, "delete"),
-    pauseSessionAsync: transition(WireSession.PauseSessionAsync, "pause"),
-    resumeSessionAsync: transition(WireSession.ResumeSessionAsync, "resume"),
-    setLabel: (id, labels) =>
-      rpc(WireSession.SetLabel, { SessionId: id, Labels: labels }).pipe(Effect.asVoid, orNotFound(id)),
-    getLabel: (id) =>
-      rpc(WireSession.GetLabel, { SessionId: id }).pipe(
-        Effect.map(({ data }) => data.Labels ?? {}),
-        orNotFound(id)
-      ),
+    deleteSessionAsync: (id) => Effect.asVoid(call(WireSession.DeleteSessionAsync, bySession(id))),
+    pauseSessionAsync: (id) => Effect.asVoid(call(WireSession.PauseSessionAsync, bySession(id))),
+    resumeSessionAsync: (id) => Effect.asVoid(call(WireSession.ResumeSessionAsync, bySession(id))),
+    setLabel: (id, labels) => Effect.asVoid(call(WireSession.SetLabel, { SessionId: id, Labels: labels })),
+    getLabel: (id) => Effect.map(call(WireSession.GetLabel, bySession(id)), (r) => r.data.Labels ?? {}),
     getMcpResource: (id) =>
-      rpc(WireSession.GetMcpResource, { SessionId: id }).pipe(
-        Effect.map(({ data }) => Records.fromResource(data)),
-        orNotFound(id)
-      ),
+      Effect.map(call(WireSession.GetMcpResource, bySession(id)), (r) => Records.fromResource(r.data)),
     getLink: (id, o) =>
-      rpc(WireSession.GetLink, { SessionId: id, ProtocolType: o?.protocolType, Port: o?.port }).pipe(
-        Effect.map(({ data }) => data.Url),
-        orNotFound(id)
+      Effect.map(
+        call(WireSession.GetLink, { SessionId: id, ProtocolType: o?.protocolType, Port: o?.port }),
+        (r) => r.data.Url
       ),
     syncContext: (p) =>
-      rpc(WireContext.SyncContext, { SessionId: p.sessionId, ContextId: p.contextId, Path: p.path, Mode: p.mode }).pipe(
-        Effect.asVoid,
-        orNotFound(p.sessionId)
+      Effect.asVoid(
+        call(WireContext.SyncContext, { SessionId: p.sessionId, ContextId: p.contextId, Path: p.path, Mode: p.mode })
       ),
     getContextInfo: (p) =>
-      rpc(WireContext.GetContextInfo, { SessionId: p.sessionId, ContextId: p.contextId, Path: p.path }).pipe(
-        Effect.flatMap(({ data, envelope }) =>
+      Effect.flatMap(
+        call(WireContext.GetContextInfo, { SessionId: p.sessionId, ContextId: p.contextId, Path: p.path }),
+        ({ data, envelope }) =>
           Either.match(WireContext.decodeTasks(data.ContextStatus), {
             onLeft: (detail) =>
               Effect.fail(new DecodeError({ action: "GetContextInfo", detail, requestId: envelope.RequestId })),
             onRight: Effect.succeed
           })
-        ),
-        orNotFound(p.sessionId)
+      ),
+    callMcpTool: (id, name, args, o) =>
+      Effect.flatMap(callTimeout("callMcpTool", o?.timeout), (timeout) =>
+        Effect.map(
+          call(
+            WireSession.CallMcpTool,
+            { SessionId: id, Name: name, Args: args, Server: o?.server ?? "", AutoGenSession: false },
+            { timeout }
+          ),
+          (r) => r.data
+        )),
+    listMcpTools: (imageId) =>
+      Effect.map(
+        call(WireSession.ListMcpTools, { ImageId: imageId ?? defaultImageId }),
+        (r) => Records.tools(r.data) ?? []
       )
   })
 })

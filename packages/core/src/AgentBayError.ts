@@ -172,6 +172,83 @@ export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@effect-agentb
 }
 
 /**
+ * One context sync task as a `ContextSyncError` reports it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SyncTask = Schema.Struct({
+  contextId: Schema.String,
+  path: Schema.String,
+  taskType: Schema.String,
+  status: Schema.String,
+  errorMessage: Schema.optional(Schema.String)
+})
+
+/**
+ * A context sync (the initial download of `create`, the upload of `delete` with
+ * `syncContext`) ended with failed tasks. `tasks` are the failed ones, with the
+ * server's messages.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ContextSyncError extends Schema.TaggedError<ContextSyncError>("@effect-agentbay/core/ContextSyncError")(
+  "ContextSyncError",
+  {
+    sessionId: Schema.String,
+    operation: Schema.String,
+    tasks: Schema.Array(SyncTask)
+  }
+) {
+  override get message(): string {
+    const detail = this.tasks.map((t) => `${t.taskType} ${t.contextId}:${t.path}: ${t.errorMessage || t.status}`)
+    return `${this.operation}: context sync of session ${this.sessionId} failed: ${detail.join("; ")}`
+  }
+}
+
+/**
+ * A tool run in the session reported an error (`isError` in its MCP result).
+ * `text` is the tool's own text: every content text joined with `"; "`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolError extends Schema.TaggedError<ToolError>("@effect-agentbay/core/ToolError")("ToolError", {
+  sessionId: Schema.String,
+  tool: Schema.String,
+  text: Schema.String
+}) {
+  override get message(): string {
+    return `${this.tool} failed in session ${this.sessionId}: ${this.text}`
+  }
+}
+
+/**
+ * A command (`shell`) or code run (`run_code`) did not finish within its
+ * timeout. `stdout` and `stderr` hold the output produced until then (empty
+ * when the server did not answer at all). The command or code itself is never
+ * part of the error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CommandTimeout extends Schema.TaggedError<CommandTimeout>("@effect-agentbay/core/CommandTimeout")(
+  "CommandTimeout",
+  {
+    sessionId: Schema.String,
+    tool: Schema.Literal("shell", "run_code"),
+    timeout: Schema.String,
+    stdout: Schema.String,
+    stderr: Schema.String
+  }
+) {
+  override get message(): string {
+    return `${this.tool} in session ${this.sessionId} did not finish within ${this.timeout}`
+  }
+}
+
+/**
  * What any network call can fail with.
  *
  * @since 0.1.0
@@ -193,7 +270,10 @@ export const AgentBayError = Schema.Union(
   TransportError,
   DecodeError,
   ValidationError,
-  WaitTimeout
+  WaitTimeout,
+  ContextSyncError,
+  ToolError,
+  CommandTimeout
 )
 
 /**

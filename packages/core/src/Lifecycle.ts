@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { SessionStatus } from "./Session.js"
+import type { SessionStatus } from "./SessionStatus.js"
 
 /**
  * @since 0.1.0

@@ -306,7 +306,7 @@ export const MultipleFilesText: Schema.Schema<
       if (current !== undefined) out.push({ path: current.path, content: current.lines.join("\n").replace(/\n+$/, "") })
       return out
     },
-    encode: (files) => files.map((f) => `${f.path}: ${f.content}\n---`).join("\n")
+    encode: (files) => files.map((f) => `${f.path}: ${f.content}\n---\n`).join("")
   }
 )
 
@@ -557,3 +557,41 @@ export const error = (text: string): McpResult => ({ content: [{ type: "text", t
  */
 export const decodeResult = <R>(tool: { readonly result: Schema.Schema<R, string> }, text: string) =>
   Either.mapLeft(Schema.decodeEither(tool.result)(text), (e) => e.message)
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the client and the backend
+// ---------------------------------------------------------------------------
+
+/**
+ * The size of one `read_file` window and the bound on one `write_file` piece,
+ * in bytes: 60 KiB, as the official client uses (spec: semantics.md §3.3).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const chunkSize = 61_440
+
+/**
+ * The last line of `stderr` (shell, with exit code 124) or of `executionError`
+ * (run_code) when a run was stopped at its timeout: the local runtime's
+ * convention, which the client turns into `CommandTimeout`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const timeoutLine = (millis: number, what: "command" | "execution" = "command"): string =>
+  `${what} timed out after ${millis} ms`
+
+const timeoutPattern = /\btimed out after \d+ ms\s*$/
+
+/**
+ * True when the last non-empty line of `text` is a `timeoutLine`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const endsWithTimeoutLine = (text: string): boolean => {
+  const lines = text.split("\n").filter((l) => l.trim() !== "")
+  const last = lines[lines.length - 1]
+  return last !== undefined && timeoutPattern.test(last)
+}

@@ -1,54 +1,33 @@
 /**
- * Sessions: the status vocabulary, labels, the decoded session record and the
- * `Session` value handed to users, with operations bound to it.
+ * Sessions: labels, the decoded session record and the `Session` value handed
+ * to users, with operations bound to it (the status vocabulary is
+ * `SessionStatus`, re-exported here).
  *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type * as AgentBayCode from "./AgentBayCode.js"
+import type * as AgentBayCommand from "./AgentBayCommand.js"
 import type { CommonError, NotFound, ValidationError } from "./AgentBayError.js"
+import type * as AgentBayFileSystem from "./AgentBayFileSystem.js"
+import type * as AgentBayMcp from "./AgentBayMcp.js"
+import { SessionStatus } from "./SessionStatus.js"
 
-/**
- * Every status the API is known to report. `FINISH` is what GetSessionDetail
- * reports once a session is gone; `DELETED` is what GetSession and list filters
- * use. `UNKNOWN`, `ERROR` and `FAILED` exist in the official SDKs; whether the
- * cloud sends the last two is an open question (spec: semantics.md §1.1).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SessionStatus = Schema.Literal(
-  "RUNNING",
-  "PAUSING",
-  "PAUSED",
-  "RESUMING",
-  "DELETING",
-  "DELETED",
-  "FINISH",
-  "UNKNOWN",
-  "ERROR",
-  "FAILED"
-)
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type SessionStatus = typeof SessionStatus.Type
-
-/**
- * The statuses a list can be filtered by (the official SDK accepts these six).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ListStatus = Schema.Literal("RUNNING", "PAUSING", "PAUSED", "RESUMING", "DELETING", "DELETED")
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type ListStatus = typeof ListStatus.Type
+export {
+  /**
+   * The status vocabulary lives in `SessionStatus`; re-exported here.
+   *
+   * @since 0.1.0
+   * @category schemas
+   */
+  ListStatus,
+  /**
+   * @since 0.1.0
+   * @category schemas
+   */
+  SessionStatus
+} from "./SessionStatus.js"
 
 /**
  * A non-blank string: used for ids, label keys and label values.
@@ -190,6 +169,27 @@ export interface Session extends SessionRecord {
   readonly getStatus: () => Effect.Effect<SessionDetail, SessionOpError>
   /** GetSession again: a fresh record with the same bound operations. */
   readonly refresh: () => Effect.Effect<Session, SessionOpError>
+  /** Files in the session: `AgentBayFileSystem`, bound to it. */
+  readonly filesystem: Bound<AgentBayFileSystem.AgentBayFileSystem.Service>
+  /** `executeCommand`: `AgentBayCommand`, bound to the session. */
+  readonly command: Bound<AgentBayCommand.AgentBayCommand.Service>
+  /** `runCode`: `AgentBayCode`, bound to the session. */
+  readonly code: Bound<AgentBayCode.AgentBayCode.Service>
+  /** `listTools`, `callTool`, `getMetrics`: `AgentBayMcp`, bound to the session. */
+  readonly mcp: Bound<AgentBayMcp.AgentBayMcp.Service>
+  /** CPU, memory, disk and network use (`get_metrics`). */
+  readonly getMetrics: () => Effect.Effect<AgentBayMcp.Metrics, AgentBayMcp.ToolCallError>
+}
+
+/**
+ * A service whose operations take a session first, with that argument bound:
+ * what `session.filesystem`, `session.command`, ... are.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Bound<S> = {
+  readonly [K in keyof S]: S[K] extends (session: SessionRef, ...args: infer A) => infer R ? (...args: A) => R : never
 }
 
 /**

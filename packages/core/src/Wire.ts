@@ -1,11 +1,14 @@
 /**
  * The wire protocol shared by the client (AgentBayClient) and the local server:
- * the response envelope, the action descriptor, error codes, form helpers and
- * redaction. Schemas and pure functions only, no HTTP (spec: wire-protocol.md).
+ * the response envelope, the action descriptor (params, `Data`, retry safety,
+ * where fields travel, and which error codes become which typed errors), error
+ * codes, form helpers and redaction. Schemas and pure functions only, no HTTP
+ * (spec: wire-protocol.md).
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { type ApiError, InvalidState, NotFound, type Resource } from "./AgentBayError.js"
 
 /**
  * The `Version` query field every request carries.
@@ -64,13 +67,82 @@ export type Envelope = typeof Envelope.Type
 export type Form = Readonly<Record<string, string | undefined>>
 
 /**
- * One API action: its name, how its fields encode to a form, where they travel,
- * and the schema of its `Data`.
+ * How one error code of an action becomes a typed error: `NotFound` or
+ * `InvalidState` of `resource`, whose id is the value of the request field `id`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Action<Name extends string, P, PI extends Form, D, DI> {
+export type ErrorRule<K extends string = string> = NotFoundRule<K> | InvalidStateRule<K>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface NotFoundRule<K extends string = string> {
+  readonly _tag: "NotFound"
+  readonly resource: Resource
+  /** The request field naming the resource. */
+  readonly id: K
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvalidStateRule<K extends string = string> {
+  readonly _tag: "InvalidState"
+  readonly resource: Resource
+  /** The request field naming the resource. */
+  readonly id: K
+  /** What was refused, e.g. `"pause"`. */
+  readonly operation: string
+}
+
+/**
+ * The error codes an action maps, by code. Codes not listed stay `ApiError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorRules<K extends string = string> = { readonly [code: string]: ErrorRule<K> }
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const notFound = <const K extends string>(resource: Resource, id: K): NotFoundRule<K> => ({
+  _tag: "NotFound",
+  resource,
+  id
+})
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const invalidState = <const K extends string>(
+  resource: Resource,
+  id: K,
+  operation: string
+): InvalidStateRule<K> => ({ _tag: "InvalidState", resource, id, operation })
+
+/**
+ * The typed error a rule produces.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RuleError<R> = R extends NotFoundRule<any> ? NotFound : R extends InvalidStateRule<any> ? InvalidState : never
+
+/**
+ * One API action: its name, how its fields encode to a form, where they travel,
+ * the schema of its `Data`, and which error codes become which typed errors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Action<Name extends string, P, PI extends Form, D, DI, Errors extends ErrorRules = ErrorRules> {
   readonly name: Name
   readonly params: Schema.Schema<P, PI>
   readonly data: Schema.Schema<D, DI>
@@ -82,13 +154,22 @@ export interface Action<Name extends string, P, PI extends Form, D, DI> {
   readonly query: ReadonlyArray<string>
   /** Where `Authorization=Bearer <key>` travels. */
   readonly keyIn: "body" | "query"
+  /** Error codes mapped to typed errors (the client maps them, a server produces them). */
+  readonly errors: Errors
 }
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const action = <const Name extends string, P, PI extends Form, D, DI>(
+export const action = <
+  const Name extends string,
+  P,
+  PI extends Form,
+  D,
+  DI,
+  const Errors extends ErrorRules<Extract<keyof P, string>> = {}
+>(
   name: Name,
   options: {
     readonly params: Schema.Schema<P, PI>
@@ -97,15 +178,17 @@ export const action = <const Name extends string, P, PI extends Form, D, DI>(
     readonly method?: "POST" | "GET"
     readonly query?: ReadonlyArray<Extract<keyof PI, string>>
     readonly keyIn?: "body" | "query"
+    readonly errors?: Errors
   }
-): Action<Name, P, PI, D, DI> => ({
+): Action<Name, P, PI, D, DI, Errors> => ({
   name,
   params: options.params,
   data: options.data,
   idempotent: options.idempotent,
   method: options.method ?? "POST",
   query: options.query ?? [],
-  keyIn: options.keyIn ?? "body"
+  keyIn: options.keyIn ?? "body",
+  errors: options.errors ?? ({} as Errors)
 })
 
 /**
@@ -114,7 +197,63 @@ export const action = <const Name extends string, P, PI extends Form, D, DI>(
  * @since 0.1.0
  * @category models
  */
-export type AnyAction = Action<string, any, any, any, any>
+export type AnyAction = Action<string, any, any, any, any, ErrorRules>
+
+/**
+ * The params (in code) of an action.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ParamsOf<A> = A extends Action<any, infer P, any, any, any, any> ? P : never
+
+/**
+ * The decoded `Data` of an action.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DataOf<A> = A extends Action<any, any, any, infer D, any, any> ? D : never
+
+/**
+ * The typed errors an action's codes map to (`never` when it maps none).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorOf<A extends { readonly errors: ErrorRules }> = RuleError<A["errors"][keyof A["errors"]]>
+
+/**
+ * The rule an action declares for `code`, if any.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const ruleFor = (action: { readonly errors: ErrorRules }, code: string): ErrorRule | undefined =>
+  Object.hasOwn(action.errors, code) ? action.errors[code] : undefined
+
+/**
+ * The typed error an `ApiError` of `action` becomes, by the action's rules:
+ * the resource id is read from `params` (decoded, as the caller gave them).
+ * Undefined when the action does not map that code.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const mapError = <A extends AnyAction>(
+  action: A,
+  params: ParamsOf<A>,
+  error: ApiError
+): ErrorOf<A> | undefined => {
+  const rule = ruleFor(action, error.code)
+  if (rule === undefined) return undefined
+  const value = (params as Record<string, unknown> | undefined)?.[rule.id]
+  const id = typeof value === "string" ? value : ""
+  const mapped = rule._tag === "NotFound"
+    ? new NotFound({ resource: rule.resource, id, requestId: error.requestId })
+    : new InvalidState({ resource: rule.resource, id, operation: rule.operation, requestId: error.requestId })
+  return mapped as ErrorOf<A>
+}
 
 /**
  * Page sizes we accept: the official SDK defaults to 10; the cloud's maximum is

@@ -8,9 +8,15 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { NonBlank } from "./Session.js"
-import { action } from "./Wire.js"
+import { action, type AnyAction, Code, notFound } from "./Wire.js"
 
 const Str = Schema.optional(Schema.String)
+
+// The session named is unknown, or the context named is.
+const errors = {
+  [Code.SessionNotFound]: notFound("Session", "SessionId"),
+  [Code.ContextNotFound]: notFound("Context", "ContextId")
+} as const
 
 /**
  * Direction of a sync: `upload` saves the sandbox to storage, `download` the reverse.
@@ -30,7 +36,8 @@ export const SyncContext = action("SyncContext", {
   params: Schema.Struct({ SessionId: NonBlank, ContextId: Str, Path: Str, Mode: Schema.optional(SyncMode) }),
   data: Schema.Unknown,
   idempotent: false,
-  keyIn: "query"
+  keyIn: "query",
+  errors
 })
 
 /**
@@ -64,7 +71,8 @@ export const GetContextInfo = action("GetContextInfo", {
   params: Schema.Struct({ SessionId: NonBlank, ContextId: Str, Path: Str, TaskType: Str }),
   // Double-encoded JSON text: see `decodeTasks` / `encodeTasks`.
   data: Schema.Struct({ ContextStatus: Str }),
-  idempotent: true
+  idempotent: true,
+  errors
 })
 
 const Outer = Schema.parseJson(Schema.Array(Schema.Struct({ type: Schema.String, data: Schema.String })))
@@ -105,3 +113,11 @@ export const encodeTasks = (tasks: ReadonlyArray<ContextTask>): string =>
  * @category predicates
  */
 export const isTerminalTask = (task: ContextTask): boolean => task.status === "Success" || task.status === "Failed"
+
+/**
+ * Every context action, for registries and tests that cover them all.
+ *
+ * @since 0.1.0
+ * @category registry
+ */
+export const actions: ReadonlyArray<AnyAction> = [SyncContext, GetContextInfo]

@@ -1,17 +1,24 @@
 /**
- * Session actions on the wire: request fields and `Data`, one descriptor each.
- * AgentBayClient encodes requests and decodes `Data` with them; the local
- * runtime decodes the same requests and encodes `Data` back (spec: wire-protocol.md §6.1).
+ * Session actions on the wire: request fields, `Data` and mapped error codes,
+ * one descriptor each (tools run through `CallMcpTool`, whose `Args` and result
+ * texts `McpTool` declares). AgentBayClient encodes requests and decodes `Data`
+ * with them; the local runtime decodes the same requests and encodes `Data`
+ * back (spec: wire-protocol.md §6.1).
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { Labels, ListStatus, NonBlank, SessionStatus } from "./Session.js"
-import { action, PageSizeFromString } from "./Wire.js"
+import { McpResult } from "./McpTool.js"
+import { Labels, NonBlank } from "./Session.js"
+import { ListStatus, SessionStatus } from "./SessionStatus.js"
+import { action, type AnyAction, Code, invalidState, notFound, PageSizeFromString } from "./Wire.js"
 
 const Str = Schema.optional(Schema.String)
 const SessionId = NonBlank
 const BySession = Schema.Struct({ SessionId })
+
+// An unknown session id is NotFound on every call that names one.
+const sessionErrors = { [Code.SessionNotFound]: notFound("Session", "SessionId") } as const
 
 /**
  * Labels in a request: JSON text on the wire, validated as `Labels` in code.
@@ -119,7 +126,8 @@ export const GetSession = action("GetSession", {
     // lower-case keys, unlike everything else (spec: wire-protocol.md §6.1)
     contexts: Schema.optional(Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String })))
   }),
-  idempotent: true
+  idempotent: true,
+  errors: sessionErrors
 })
 
 /**
@@ -148,7 +156,8 @@ export const GetSessionDetail = action("GetSessionDetail", {
     IsDeleted: Schema.optional(Schema.Number)
   }),
   idempotent: true,
-  query: ["SessionId"]
+  query: ["SessionId"],
+  errors: sessionErrors
 })
 
 /**
@@ -166,26 +175,35 @@ export const ListSession = action("ListSession", {
   idempotent: true
 })
 
-const asyncOp = <const Name extends string>(name: Name) =>
-  action(name, { params: BySession, data: Schema.Unknown, idempotent: false })
+// A state change: an unknown session is NotFound, a refused transition InvalidState.
+const asyncOp = <const Name extends string, const Operation extends string>(name: Name, operation: Operation) =>
+  action(name, {
+    params: BySession,
+    data: Schema.Unknown,
+    idempotent: false,
+    errors: {
+      [Code.SessionNotFound]: notFound("Session", "SessionId"),
+      [Code.InvalidStatus]: invalidState("Session", "SessionId", operation)
+    }
+  })
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const DeleteSessionAsync = asyncOp("DeleteSessionAsync")
+export const DeleteSessionAsync = asyncOp("DeleteSessionAsync", "delete")
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const PauseSessionAsync = asyncOp("PauseSessionAsync")
+export const PauseSessionAsync = asyncOp("PauseSessionAsync", "pause")
 
 /**
  * @since 0.1.0
  * @category actions
  */
-export const ResumeSessionAsync = asyncOp("ResumeSessionAsync")
+export const ResumeSessionAsync = asyncOp("ResumeSessionAsync", "resume")
 
 /**
  * Exists in the official client but is never called by it; deletion uses
@@ -194,7 +212,7 @@ export const ResumeSessionAsync = asyncOp("ResumeSessionAsync")
  * @since 0.1.0
  * @category actions
  */
-export const ReleaseMcpSession = asyncOp("ReleaseMcpSession")
+export const ReleaseMcpSession = asyncOp("ReleaseMcpSession", "release")
 
 /**
  * Replaces the session's labels.
@@ -205,7 +223,8 @@ export const ReleaseMcpSession = asyncOp("ReleaseMcpSession")
 export const SetLabel = action("SetLabel", {
   params: Schema.Struct({ SessionId, Labels: LabelsJson }),
   data: Schema.Unknown,
-  idempotent: false
+  idempotent: false,
+  errors: sessionErrors
 })
 
 /**
@@ -215,7 +234,8 @@ export const SetLabel = action("SetLabel", {
 export const GetLabel = action("GetLabel", {
   params: Schema.Struct({ SessionId, MaxResults: Schema.optional(PageSizeFromString), NextToken: Str }),
   data: Schema.Struct({ Labels: Schema.optional(LabelsLooseJson) }),
-  idempotent: true
+  idempotent: true,
+  errors: sessionErrors
 })
 
 /**
@@ -236,7 +256,8 @@ export const GetMcpResource = action("GetMcpResource", {
       Ticket: Str
     }))
   }),
-  idempotent: true
+  idempotent: true,
+  errors: sessionErrors
 })
 
 /**
@@ -259,5 +280,66 @@ export const GetLink = action("GetLink", {
     Option: Str
   }),
   data: Schema.Struct({ Url: Schema.String }),
+  idempotent: true,
+  errors: sessionErrors
+})
+
+/**
+ * Runs one MCP tool in the session. `Args` is JSON text of the tool's
+ * arguments; `Server` is always sent, `""` unless the session's `ToolList`
+ * names a server for the tool; `AutoGenSession` is always `false`, as the
+ * official client sends it. `Data` is the MCP result. Never retried: a tool may
+ * have effects (spec: wire-protocol.md §6.1, sdk-gaps.md §1.18).
+ *
+ * @since 0.1.0
+ * @category actions
+ */
+export const CallMcpTool = action("CallMcpTool", {
+  params: Schema.Struct({
+    SessionId,
+    Name: NonBlank,
+    Args: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+    Server: Schema.String,
+    AutoGenSession: Schema.BooleanFromString
+  }),
+  data: McpResult,
+  idempotent: false,
+  // A session that is not RUNNING (paused, pausing, resuming, deleted) refuses work.
+  errors: { ...sessionErrors, [Code.InvalidStatus]: invalidState("Session", "SessionId", "callMcpTool") }
+})
+
+/**
+ * The tool catalogue of an image. `Data` is JSON text of an array, not an
+ * array (spec: wire-protocol.md §2.1).
+ *
+ * @since 0.1.0
+ * @category actions
+ */
+export const ListMcpTools = action("ListMcpTools", {
+  params: Schema.Struct({ ImageId: NonBlank }),
+  data: ToolListJson,
   idempotent: true
 })
+
+/**
+ * Every session action, for registries and tests that cover them all.
+ *
+ * @since 0.1.0
+ * @category registry
+ */
+export const actions: ReadonlyArray<AnyAction> = [
+  CreateMcpSession,
+  GetSession,
+  GetSessionDetail,
+  ListSession,
+  DeleteSessionAsync,
+  PauseSessionAsync,
+  ResumeSessionAsync,
+  ReleaseMcpSession,
+  SetLabel,
+  GetLabel,
+  GetMcpResource,
+  GetLink,
+  CallMcpTool,
+  ListMcpTools
+]

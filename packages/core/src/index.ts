@@ -9,6 +9,14 @@ export * as AgentBayClient from "./AgentBayClient.js"
 /**
  * @since 0.1.0
  */
+export * as AgentBayCode from "./AgentBayCode.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayCommand from "./AgentBayCommand.js"
+/**
+ * @since 0.1.0
+ */
 export * as AgentBayConfig from "./AgentBayConfig.js"
 /**
  * @since 0.1.0
@@ -18,6 +26,14 @@ export * as AgentBayContext from "./AgentBayContext.js"
  * @since 0.1.0
  */
 export * as AgentBayError from "./AgentBayError.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayFileSystem from "./AgentBayFileSystem.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayMcp from "./AgentBayMcp.js"
 /**
  * @since 0.1.0
  */
@@ -33,11 +49,19 @@ export * as Lifecycle from "./Lifecycle.js"
 /**
  * @since 0.1.0
  */
+export * as McpTool from "./McpTool.js"
+/**
+ * @since 0.1.0
+ */
 export * as PageToken from "./PageToken.js"
 /**
  * @since 0.1.0
  */
 export * as Session from "./Session.js"
+/**
+ * @since 0.1.0
+ */
+export * as SessionStatus from "./SessionStatus.js"
 /**
  * @since 0.1.0
  */
@@ -59,12 +83,15 @@ export {
   AgentBayError as AgentBayErrorSchema,
   ApiError,
   AuthError,
+  CommandTimeout,
   type CommonError,
+  ContextSyncError,
   DecodeError,
   InvalidState,
   isAgentBayError,
   isRetryable,
   NotFound,
+  ToolError,
   TransportError,
   ValidationError,
   WaitTimeout

@@ -237,3 +237,23 @@ export const assertRequests = (
   )
   actual.forEach((r, i) => assertRequest(r, expected[i]!.request, differences))
 }
+
+/** A JSON answer. */
+export const json = (status: number, body: unknown): Response =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
+
+/** A CallMcpTool answer: a result with one content item per text. */
+export const toolResult = (texts: string | ReadonlyArray<string>, isError = false): Response =>
+  json(200, {
+    RequestId: "r-tool",
+    Success: true,
+    Code: "ok",
+    Data: { content: (typeof texts === "string" ? [texts] : texts).map((text) => ({ type: "text", text })), isError }
+  })
+
+/** The fields of a recorded request (query and form). */
+export const fieldsOf = (request: Recorded): ReadonlyMap<string, string> =>
+  new Map([...request.query, ...(request.form ?? [])])
+
+/** The parsed `Args` of a recorded CallMcpTool. */
+export const argsOf = (request: Recorded): Record<string, unknown> => JSON.parse(fieldsOf(request).get("Args") ?? "null")

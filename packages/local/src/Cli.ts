@@ -98,10 +98,6 @@ const serveOptions = {
   isolation
 }
 
-/** `level: detail`, the level said once (a bubblewrap detail starts with `bubblewrap <version>`). */
-const isolationText = (isolation: Sandbox.Isolation): string =>
-  isolation.detail.startsWith(isolation.level) ? isolation.detail : `${isolation.level}: ${isolation.detail}`
-
 const banner = (info: typeof AgentBayLocal.Info.Service) => {
   const key = Option.match(info.generatedKey, {
     onSome: (k) =>
@@ -116,7 +112,7 @@ const banner = (info: typeof AgentBayLocal.Info.Service) => {
   return [
     `agentbay-local listening on ${info.endpoint}`,
     `  data dir:   ${info.dataDir}`,
-    `  isolation:  ${isolationText(info.isolation)}`,
+    `  isolation:  ${Sandbox.describe(info.isolation)}`,
     `  api key:    ${key}`,
     ``,
     `Our SDK:       AGENTBAY_ENDPOINT=${info.endpoint} AGENTBAY_API_KEY=<key>`,
@@ -343,7 +339,7 @@ const doctor = Command.make("doctor", { dataDir, isolation }, (o) =>
     const dir = path.resolve(o.dataDir)
     // Probe the isolation in a scratch directory, so the data dir is left alone.
     const scratch = yield* fs.makeTempDirectoryScoped({ prefix: "agentbay-doctor-" })
-    const iso = yield* Effect.map(Sandbox.Sandbox, (b) => isolationText(b.isolation)).pipe(
+    const iso = yield* Effect.map(Sandbox.Sandbox, (b) => Sandbox.describe(b.isolation)).pipe(
       Effect.provide(Sandbox.layer({ dataDir: scratch, isolation: o.isolation })),
       Effect.catchAll((e) => Effect.succeed(`unavailable: ${e.message}`))
     )

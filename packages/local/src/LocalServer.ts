@@ -1,17 +1,21 @@
 /**
  * The local runtime's HTTP server, and the only HTTP server module of this
  * package: the backend's router (`BackendHttp`: envelopes for every request,
- * spec: wire-protocol.md §1.5, §2) served by Node's HTTP server on a port.
+ * spec: wire-protocol.md §1.5, §2) and the session links (`LocalLink`), served
+ * by Node's HTTP server on a port.
  *
  * @since 0.1.0
  */
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as BackendHttp from "@effect-agentbay/backend/BackendHttp"
 import type * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
+import type * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
+import * as LocalLink from "./LocalLink.js"
 
 /**
  * @since 0.1.0
@@ -33,14 +37,17 @@ export const defaultMaxBodySize = BackendHttp.defaultMaxBodySize
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<never, never, HttpServer.HttpServer | BackendRuntime.BackendRuntime> =>
+): Layer.Layer<never, never, HttpServer.HttpServer | BackendRuntime.BackendRuntime | BackendStore.BackendStore> =>
   Layer.unwrapEffect(
     HttpServer.addressWith((address) =>
       Effect.succeed(
-        HttpServer.serve(BackendHttp.router({
-          ...options,
-          host: address._tag === "TcpAddress" ? `${address.hostname}:${address.port}` : "localhost"
-        }))
+        HttpServer.serve(HttpRouter.concat(
+          LocalLink.router,
+          BackendHttp.router({
+            ...options,
+            host: address._tag === "TcpAddress" ? `${address.hostname}:${address.port}` : "localhost"
+          })
+        ))
       )
     )
   )

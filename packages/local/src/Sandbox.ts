@@ -66,6 +66,16 @@ export interface Isolation extends BackendSandbox.Isolation {
 }
 
 /**
+ * The isolation in one sentence, the level said once: `bubblewrap 0.8.0: …`,
+ * or `process: NO isolation, …` with the install hint.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const describe = (isolation: Isolation): string =>
+  isolation.detail.startsWith(isolation.level) ? isolation.detail : `${isolation.level}: ${isolation.detail}`
+
+/**
  * `exitCode` is 128 + the signal number for a command killed by a signal (137 after a timeout). Each of
  * `stdout` and `stderr` keeps at most {@link maxOutputBytes}; a note at its end says what was dropped.
  *
@@ -385,7 +395,13 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
       pids,
       root: (sessionId) => tree(sessionId).root,
       home: (sessionId) => launcher.home(tree(sessionId)),
-      files: (sessionId) => LocalFiles.make(tree(sessionId))
+      files: (sessionId) => LocalFiles.make(tree(sessionId)),
+      diskTotal: (sessionId) =>
+        LocalFiles.diskSpace(tree(sessionId).root).pipe(
+          Effect.orElse(() => LocalFiles.diskSpace(sandboxes)),
+          Effect.map((space) => space.total),
+          Effect.orElseSucceed(() => 0)
+        )
     })
   })
 

@@ -70,8 +70,11 @@ describe("BackendRuntime over the SQLite store", () => {
       const id = data.SessionId as string
       assert.deepStrictEqual(Object.keys(data).sort(), [
         "AppInstanceId", "HttpPort", "NetworkInterfaceIp", "ResourceId", "ResourceUrl", "SessionId", "Success", "Token",
-        "VpcResource"
+        "ToolList", "VpcResource"
       ])
+      // ToolList is JSON text naming every tool (and its server), so the official client knows the tools.
+      const toolNames = (JSON.parse(data.ToolList as string) as Array<{ name: string; server: string }>).map((t) => t.name)
+      assert.includeMembers(toolNames, ["shell", "run_code", "read_file", "write_file", "get_metrics"])
       assert.strictEqual(data.ResourceUrl, `http://local.test:1/resource/${id}`)
       assert.deepStrictEqual(sandbox.calls, [`start:${id}`])
 

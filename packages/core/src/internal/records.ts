@@ -16,7 +16,8 @@ type Resource = typeof WireSession.GetMcpResource.data.Type
 // re-derives its type schema on every call (tens of µs per record).
 const skipValidation = true
 
-const tools = (list: Tools | undefined) => list?.map((t) => new ToolInfo(t, skipValidation))
+export const tools = (list: Tools | undefined): Array<ToolInfo> | undefined =>
+  list?.map((t) => new ToolInfo(t, skipValidation))
 const secret = (value: string | undefined) => value === undefined || value === "" ? undefined : Redacted.make(value)
 const text = (value: string | undefined) => value === "" ? undefined : value
 

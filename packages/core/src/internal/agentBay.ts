@@ -1,5 +1,6 @@
-// The AgentBay service's operations over an AgentBayClient. Internal: the public
-// surface is AgentBay.ts; this file keeps the logic in one readable place.
+// The AgentBay service's operations over an AgentBayClient, and the Session
+// values it hands out (their bound operations and tool groups). Internal: the
+// public surface is AgentBay.ts; this file keeps the logic in one readable place.
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -9,9 +10,14 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as AgentBay from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
-import { ApiError, InvalidState, ValidationError } from "../AgentBayError.js"
+import type * as AgentBayCode from "../AgentBayCode.js"
+import type * as AgentBayCommand from "../AgentBayCommand.js"
+import { ApiError, ContextSyncError, InvalidState, ValidationError } from "../AgentBayError.js"
+import type * as AgentBayFileSystem from "../AgentBayFileSystem.js"
+import type * as AgentBayMcp from "../AgentBayMcp.js"
 import * as Lifecycle from "../Lifecycle.js"
-import { idOf, Labels, type Session, SessionRecord, type SessionRef, type SessionStatus } from "../Session.js"
+import { type Bound, idOf, Labels, type Session, SessionRecord, type SessionRef } from "../Session.js"
+import type { SessionStatus } from "../SessionStatus.js"
 import * as Wire from "../Wire.js"
 import * as WireContext from "../WireContext.js"
 import { paginate } from "./paginate.js"
@@ -39,13 +45,37 @@ const checkLabels = (operation: string, labels: unknown, options?: { readonly no
 const checkSize = (operation: string, field: string, value: number | undefined) =>
   value === undefined || Schema.is(Wire.PageSize)(value) ? Effect.void : fail(operation, field, "must be an integer in 1..100")
 
-export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits): AgentBay.AgentBay.Service => {
-  // A session is a record whose prototype (built once per service) carries the
-  // operations, addressed by `this.id`: they are not own properties, so logging,
-  // comparing or spreading a session shows only its data, and binding is cheap.
+/** The tool services a session offers bound (`session.filesystem`, ...). */
+export interface Tools {
+  readonly filesystem: AgentBayFileSystem.AgentBayFileSystem.Service
+  readonly command: AgentBayCommand.AgentBayCommand.Service
+  readonly code: AgentBayCode.AgentBayCode.Service
+  readonly mcp: AgentBayMcp.AgentBayMcp.Service
+}
+
+/** `service` with its first argument (the session) bound. */
+const bindTo = <S extends object>(service: S, session: Session): Bound<S> => {
+  const out: Record<string, unknown> = {}
+  for (const [name, f] of Object.entries(service)) {
+    if (typeof f === "function") out[name] = (...args: ReadonlyArray<unknown>) => f(session, ...args)
+  }
+  return out as Bound<S>
+}
+
+type Groups = Pick<Session, keyof Tools>
+type Operations = Omit<Session, keyof SessionRecord | keyof Tools>
+
+/**
+ * Turns records into Sessions. A session is a record whose prototype (built once
+ * per service) carries the operations, addressed by `this.id`: they are not own
+ * properties, so logging, comparing or spreading a session shows only its data,
+ * and binding is cheap. The tool groups are getters that bind their service to
+ * the session on first use (kept as a non-enumerable own property).
+ */
+const sessionBinder = (client: AgentBayClient.Service, tools: Tools): (record: SessionRecord) => Session => {
   const span = (name: string, id: string) =>
     Effect.withSpan(`Session.${name}`, { attributes: { "agentbay.session_id": id } })
-  const operations: Omit<Session, keyof SessionRecord> & ThisType<Session> = {
+  const operations: Operations & ThisType<Session> = {
     setLabels(labels) {
       return Effect.zipRight(checkLabels("setLabels", labels, { nonEmpty: true }), client.setLabel(this.id, labels)).pipe(
         span("setLabels", this.id)
@@ -65,13 +95,31 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits): Age
     },
     refresh() {
       return Effect.map(client.getSession(this.id), bind)
+    },
+    getMetrics() {
+      return tools.mcp.getMetrics(this)
     }
   }
   const proto = Object.create(SessionRecord.prototype)
   for (const [name, value] of Object.entries(operations)) {
     Object.defineProperty(proto, name, { value, enumerable: false, writable: false })
   }
+  for (const name of Object.keys(tools) as ReadonlyArray<keyof Groups>) {
+    Object.defineProperty(proto, name, {
+      enumerable: false,
+      get(this: Session) {
+        const group = bindTo(tools[name], this)
+        Object.defineProperty(this, name, { value: group, enumerable: false, writable: false })
+        return group
+      }
+    })
+  }
   const bind = (record: SessionRecord): Session => Object.assign(Object.create(proto), record)
+  return bind
+}
+
+export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tools: Tools): AgentBay.AgentBay.Service => {
+  const bind = sessionBinder(client, tools)
 
   const get = (ref: SessionRef) =>
     Effect.flatMap(checkId("get", ref), (id) =>
@@ -94,10 +142,16 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits): Age
       })
       const failed = tasks.filter((t) => t.status === "Failed")
       if (failed.length > 0) {
-        return yield* new ApiError({
-          action: operation,
-          code: "ContextSyncFailed",
-          description: failed.map((t) => `${t.taskType} ${t.contextId}:${t.path}: ${t.errorMessage || "failed"}`).join("; ")
+        return yield* new ContextSyncError({
+          sessionId: id,
+          operation,
+          tasks: failed.map((t) => ({
+            contextId: t.contextId,
+            path: t.path,
+            taskType: t.taskType,
+            status: t.status,
+            errorMessage: t.errorMessage || undefined
+          }))
         })
       }
     })
