@@ -9,7 +9,10 @@
  * `/home/wuying/notes.txt` or `/tmp/x`, or relative to the session's home
  * (`/home/wuying`). An implementation confines them to the session's writable
  * tree (its home and its `/tmp`): `..` that climbs out, other absolute paths
- * and symlinks that lead out are a `FileError` with reason `Escape`.
+ * and symlinks that lead out are a `FileError` with reason `Escape`. The
+ * exception is the sandbox's read-only system view (`systemRoots`: `/etc`,
+ * `/usr`, ...), which a session's commands see too: an implementation may let
+ * `stat`, `read`, `list` and `walk` read it; writing there is `ReadOnly`.
  *
  * @since 0.1.0
  */
@@ -25,6 +28,34 @@ import * as Schema from "effect/Schema"
  * @category constants
  */
 export const home = "/home/wuying"
+
+/**
+ * The read-only system directories a session sees (bound from the host under
+ * bubblewrap).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const systemRoots: ReadonlyArray<string> = ["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+
+/**
+ * The normalised absolute path when `path` lies in the read-only system view
+ * (`systemRoots`), else undefined. Relative paths start at the session's home.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const systemPath = (path: string): string | undefined => {
+  if (path.includes("\0")) return undefined
+  const parts: Array<string> = path.startsWith("/") ? [] : home.split("/").filter((p) => p !== "")
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue
+    if (part === "..") parts.pop()
+    else parts.push(part)
+  }
+  const normal = `/${parts.join("/")}`
+  return systemRoots.some((root) => normal === root || normal.startsWith(`${root}/`)) ? normal : undefined
+}
 
 /**
  * How isolated the sessions are.
@@ -99,6 +130,7 @@ export const FileErrorReason = Schema.Literal(
   "Escape",
   "Invalid",
   "TooLarge",
+  "ReadOnly",
   "Io"
 )
 

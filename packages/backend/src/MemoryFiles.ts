@@ -12,7 +12,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { FileError, type FileStat, home, type SessionFiles, type WriteMode } from "./BackendSandbox.js"
+import { FileError, type FileStat, home, type SessionFiles, systemPath, type WriteMode } from "./BackendSandbox.js"
 
 /**
  * A sandbox path after normalisation.
@@ -58,6 +58,11 @@ export const resolvePath = (path: string): Either.Either<ResolvedPath, FileError
       const components = normal === base ? [] : normal.slice(base.length + 1).split("/")
       return Either.right({ path: normal, root, components })
     }
+  }
+  // The sandbox's system directories are visible but read-only: writing there
+  // is `ReadOnly`; reading is the implementation's call (see `systemPath`).
+  if (systemPath(path) !== undefined) {
+    return Either.left(new FileError({ reason: "ReadOnly", path, detail: "in the sandbox's read-only system directories" }))
   }
   return Either.left(
     new FileError({ reason: "Escape", path, detail: "outside the session's files (its home and /tmp)" })
@@ -165,6 +170,8 @@ export const make = (options: Options = {}): SessionFiles => {
   })
 
   const existing = (given: string): [ResolvedPath, Node] => {
+    // A fake sandbox has no system files: reading there finds nothing.
+    if (systemPath(given) !== undefined) return fail("NotFound", given, "no such file (the fake has no system files)")
     const r = resolve(given)
     const node = find(given, r)
     return node === undefined ? fail("NotFound", given, "no such file or directory") : [r, node]

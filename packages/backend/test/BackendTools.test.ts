@@ -184,16 +184,16 @@ describe("BackendTools: files", () => {
       const t = yield* setup()
       yield* MemoryFiles.seed(t.files, { "ok.txt": "ok" })
       const cases: Array<[string, unknown, string]> = [
-        ["read_file", { path: "/etc/passwd" }, "/etc/passwd"],
-        ["read_file", { path: "../../etc/passwd" }, "../../etc/passwd"],
+        ["read_file", { path: "/root/.ssh/id_rsa" }, "/root/.ssh/id_rsa"],
+        ["read_file", { path: "../../root/x" }, "../../root/x"],
         ["write_file", { path: "/home/wuying/../x", content: "x" }, "/home/wuying/../x"],
         ["list_directory", { path: "/" }, "/"],
         ["get_file_info", { path: "/tmp/../root" }, "/tmp/../root"],
-        ["move_file", { source: "ok.txt", destination: "/etc/ok.txt" }, "/etc/ok.txt"],
-        ["move_file", { source: "/etc/hosts", destination: "x" }, "/etc/hosts"],
-        ["delete_file", { path: "/tmp/../etc" }, "/tmp/../etc"],
+        ["move_file", { source: "ok.txt", destination: "/var/ok.txt" }, "/var/ok.txt"],
+        ["move_file", { source: "/work/x", destination: "x" }, "/work/x"],
+        ["delete_file", { path: "/tmp/../var" }, "/tmp/../var"],
         ["create_directory", { path: "/var/x" }, "/var/x"],
-        ["search_files", { path: "/usr", pattern: "*" }, "/usr"],
+        ["search_files", { path: "/opt", pattern: "*" }, "/opt"],
         ["edit_file", { path: "../x", edits: [] }, "../x"],
         ["get_file_change", { path: "/proc" }, "/proc"]
       ]
@@ -201,6 +201,17 @@ describe("BackendTools: files", () => {
         const text = yield* t.failure(name, args)
         assert.include(text, `${path}: outside the session's files`, name)
       }
+      // The sandbox's system directories are read-only: writes are refused as such; the fake has no files there.
+      const readOnly: Array<[string, unknown, string]> = [
+        ["write_file", { path: "/etc/passwd", content: "x" }, "/etc/passwd"],
+        ["move_file", { source: "ok.txt", destination: "/etc/ok.txt" }, "/etc/ok.txt"],
+        ["delete_file", { path: "/tmp/../etc" }, "/tmp/../etc"],
+        ["create_directory", { path: "/usr/x" }, "/usr/x"]
+      ]
+      for (const [name, args, path] of readOnly) {
+        assert.include(yield* t.failure(name, args), `${path}: in the sandbox's read-only system directories`, name)
+      }
+      assert.include(yield* t.failure("read_file", { path: "/etc/hostname" }), "/etc/hostname: no such file", "read_file")
       assert.deepStrictEqual(Object.keys(yield* MemoryFiles.snapshot(t.files)), ["/home/wuying/ok.txt"])
     }))
 

@@ -332,6 +332,27 @@ const version = (cmd: string, ...args: Array<string>) =>
     Effect.orElseSucceed(() => "not found")
   )
 
+// What run_code can run, asked inside a scratch session: the sandbox may see
+// fewer programs than the host (bubblewrap shows it /usr and /etc only).
+const probeLanguages = (box: Sandbox.Sandbox.Service) =>
+  Effect.gen(function*() {
+    const id = "doctor-probe"
+    yield* box.start(id)
+    const probe = (bin: string) =>
+      box.exec(id, ["sh", "-c", `command -v ${bin} >/dev/null && ${bin} --version 2>&1 | head -n 1`], {
+        timeout: "5 seconds"
+      }).pipe(
+        Effect.map((r) => r.exitCode === 0 && r.stdout.trim() !== "" ? r.stdout.trim() : undefined),
+        Effect.orElseSucceed(() => undefined)
+      )
+    const [python, node] = yield* Effect.all([probe("python3"), probe("node")])
+    yield* box.destroy(id)
+    return [
+      `python ${python === undefined ? "MISSING (apt-get install python3)" : `(${python})`}`,
+      `javascript ${node === undefined ? "MISSING (install Node.js in /usr)" : `(node ${node})`}`
+    ].join(", ")
+  })
+
 const doctor = Command.make("doctor", { dataDir, isolation }, (o) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -339,9 +360,12 @@ const doctor = Command.make("doctor", { dataDir, isolation }, (o) =>
     const dir = path.resolve(o.dataDir)
     // Probe the isolation in a scratch directory, so the data dir is left alone.
     const scratch = yield* fs.makeTempDirectoryScoped({ prefix: "agentbay-doctor-" })
-    const iso = yield* Effect.map(Sandbox.Sandbox, (b) => Sandbox.describe(b.isolation)).pipe(
+    const [iso, languages] = yield* Effect.flatMap(
+      Sandbox.Sandbox,
+      (b) => Effect.map(probeLanguages(b), (langs) => [Sandbox.describe(b.isolation), langs] as const)
+    ).pipe(
       Effect.provide(Sandbox.layer({ dataDir: scratch, isolation: o.isolation })),
-      Effect.catchAll((e) => Effect.succeed(`unavailable: ${e.message}`))
+      Effect.catchAll((e) => Effect.succeed([`unavailable: ${e.message}`, "unknown (no sandbox)"] as const))
     )
     const sqlite = yield* Effect.flatMap(LocalStore.LocalStore, (s) => s.sqliteVersion).pipe(
       Effect.provide(LocalStore.layer({ filename: ":memory:" })),
@@ -352,6 +376,7 @@ const doctor = Command.make("doctor", { dataDir, isolation }, (o) =>
       `sqlite:     ${sqlite}`,
       `bwrap:      ${yield* version("bwrap", "--version")}`,
       `isolation:  ${iso}`,
+      `languages:  ${languages}`,
       `data dir:   ${dir}`
     ]
     if (!(yield* fs.exists(dir))) {

@@ -30,6 +30,7 @@ import {
   type SessionFiles,
   type WriteMode
 } from "@effect-agentbay/backend/BackendSandbox"
+import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -191,7 +192,22 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
     return { ...r, target, exists }
   }
 
+  // The sandbox's read-only system view (/etc, /usr, ...): the host's own
+  // directories, as bubblewrap binds them; a symlink must stay among them.
+  const system = async (given: string, normal: string) => {
+    const real = await FsP.realpath(normal)
+    const roots = await Promise.all(
+      BackendSandbox.systemRoots.map((root) => FsP.realpath(root).catch(() => undefined))
+    )
+    if (!roots.some((root) => root !== undefined && (real === root || real.startsWith(`${root}/`)))) {
+      fail("Escape", given, "leads outside the sandbox's system directories (symbolic link)")
+    }
+    return { real, path: normal, exists: true, components: [normal] }
+  }
+
   const existing = async (given: string) => {
+    const normal = BackendSandbox.systemPath(given)
+    if (normal !== undefined) return system(given, normal)
     const located = await follow(given)
     if (!located.exists) fail("NotFound", given, "no such file or directory")
     return located

@@ -145,6 +145,9 @@ describe("agentbay-local doctor", () => {
           `processes (uid ${process.getuid!()}) that can see and change each other and the whole host`
       )
       expect(forced.err).toEqual([])
+      // What run_code can run, asked inside a session (python3 and node are installed here).
+      const languages = forced.stdout().split("\n").find((l) => l.startsWith("languages:"))
+      expect(languages).toMatch(/^languages: {2}python \(Python 3\.\d+\.\d+\), javascript \(node v\d+\.\d+\.\d+\)$/)
 
       // auto: bubblewrap when it works here, else the reason; never "process (process (...".
       const auto = yield* runCli("doctor", "--data-dir", dataDir)

@@ -114,7 +114,7 @@ describe("LocalFiles", () => {
     Effect.gen(function*() {
       const { files, other, tree } = fresh()
       yield* MemoryFiles.seed(files, { "bait.txt": "bait" })
-      for (const path of ["../../etc/passwd", "/home/wuying/../b/home/theirs.txt", "/etc/passwd", "/", "/tmp/../.."]) {
+      for (const path of ["/home/wuying/../b/home/theirs.txt", "/", "/tmp/../..", "/root/x", "/work", "/var/lib"]) {
         yield* refusedEverywhere(files, path, "Escape")
       }
       // A host path is a sandbox path like any other: another session's file under the host's /tmp names a
@@ -125,6 +125,32 @@ describe("LocalFiles", () => {
       yield* files.write(theirs, new TextEncoder().encode("mine"), "overwrite")
       assert.strictEqual(Fs.readFileSync(theirs, "utf8"), "theirs")
       assert.strictEqual(Fs.readFileSync(Path.join(tree.tmp, theirs.slice("/tmp/".length)), "utf8"), "mine")
+    }))
+
+  it.live("the sandbox's system directories can be read, never written", () =>
+    Effect.gen(function*() {
+      const { files } = fresh()
+      yield* MemoryFiles.seed(files, { "bait.txt": "bait" })
+      // What the seed's example does: session.filesystem.readFile("/etc/hostname").
+      for (const path of ["/etc/hostname", "../../etc/hostname"]) {
+        const stat = yield* files.stat(path)
+        assert.deepStrictEqual([stat.path, stat.isDirectory, stat.size], ["/etc/hostname", false, Fs.statSync("/etc/hostname").size])
+        assert.strictEqual(new TextDecoder().decode(yield* files.read(path, 0, 4096)), Fs.readFileSync("/etc/hostname", "utf8"))
+      }
+      assert.include((yield* files.list("/usr")).map((e) => e.name), "bin")
+      const ops: Record<string, Effect.Effect<unknown, FileError>> = {
+        write: files.write("/etc/hostname", new TextEncoder().encode("pwned"), "overwrite"),
+        create: files.write("/usr/new.txt", new TextEncoder().encode("pwned"), "create_new"),
+        makeDirectory: files.makeDirectory("/etc/sub"),
+        remove: files.remove("/etc/hostname"),
+        moveFrom: files.move("/etc/hostname", "/tmp/stolen"),
+        moveTo: files.move("bait.txt", "/usr/bait.txt")
+      }
+      for (const [name, op] of Object.entries(ops)) {
+        assert.strictEqual((yield* Effect.flip(op)).reason, "ReadOnly", name)
+      }
+      assert.isFalse(Fs.existsSync("/usr/new.txt"))
+      assert.notStrictEqual(Fs.readFileSync("/etc/hostname", "utf8"), "pwned")
     }))
 
   it.live("symlinks that lead out of the tree are refused; the links themselves can be removed", () =>
