@@ -1,6 +1,7 @@
 // The README's snippets, verbatim, so the README cannot drift from what works.
 // (The quickstart is examples/readme-quickstart.ts, typechecked by `pnpm check`.)
 import { AgentBay } from "@effect-agentbay/core/AgentBay"
+import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -47,3 +48,17 @@ it.effect("many sessions at once, released together", () =>
     assert.strictEqual(results.length, 10)
     assert.deepStrictEqual(yield* backend.liveSessions, [])
   }).pipe(Effect.provide(AgentBayTest.layer())))
+
+// README, "Inside a session": the snippet inside a program, on the embedded local runtime.
+it.live("inside a session: write a script, run it, read its report", () =>
+  Effect.gen(function*() {
+    const bay = yield* AgentBay
+    const script = "import os\nopen('report.json', 'w').write(str(len(os.environ['WORDS'].split(','))))"
+    const report = yield* Effect.scoped(Effect.gen(function*() {
+      const session = yield* bay.session()
+      yield* session.filesystem.writeFile("/home/wuying/job/analyse.py", script)
+      const run = yield* session.command.executeCommand("python3 analyse.py", { cwd: "/home/wuying/job", env: { WORDS: "a,b" } })
+      return run.exitCode === 0 ? yield* session.filesystem.readFile("/home/wuying/job/report.json") : run.stderr
+    }))
+    assert.strictEqual(report, "2")
+  }).pipe(Effect.provide(AgentBayLocal.layer())), { timeout: 60_000 })
