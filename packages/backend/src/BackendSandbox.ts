@@ -47,14 +47,26 @@ export const systemRoots: ReadonlyArray<string> = ["/etc", "/usr", "/bin", "/sbi
  */
 export const systemPath = (path: string): string | undefined => {
   if (path.includes("\0")) return undefined
+  const normal = normalize(path)
+  return systemRoots.some((root) => normal === root || normal.startsWith(`${root}/`)) ? normal : undefined
+}
+
+/**
+ * A sandbox path made absolute and normalised with POSIX rules, lexically:
+ * relative paths start at the session's home, `.` and `..` are applied (`..`
+ * at the root stays at the root).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const normalize = (path: string): string => {
   const parts: Array<string> = path.startsWith("/") ? [] : home.split("/").filter((p) => p !== "")
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue
     if (part === "..") parts.pop()
     else parts.push(part)
   }
-  const normal = `/${parts.join("/")}`
-  return systemRoots.some((root) => normal === root || normal.startsWith(`${root}/`)) ? normal : undefined
+  return `/${parts.join("/")}`
 }
 
 /**

@@ -12,7 +12,15 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { FileError, type FileStat, home, type SessionFiles, systemPath, type WriteMode } from "./BackendSandbox.js"
+import {
+  FileError,
+  type FileStat,
+  home,
+  normalize,
+  type SessionFiles,
+  systemPath,
+  type WriteMode
+} from "./BackendSandbox.js"
 
 /**
  * A sandbox path after normalisation.
@@ -45,13 +53,7 @@ export const resolvePath = (path: string): Either.Either<ResolvedPath, FileError
   if (path === "" || path.includes("\0")) {
     return Either.left(new FileError({ reason: "Invalid", path, detail: "invalid path (empty or with a NUL byte)" }))
   }
-  const parts: Array<string> = path.startsWith("/") ? [] : home.split("/").filter((p) => p !== "")
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue
-    if (part === "..") parts.pop()
-    else parts.push(part)
-  }
-  const normal = `/${parts.join("/")}`
+  const normal = normalize(path)
   for (const root of ["home", "tmp"] as const) {
     const base = rootPaths[root]
     if (normal === base || normal.startsWith(`${base}/`)) {
