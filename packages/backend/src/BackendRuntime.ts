@@ -85,13 +85,21 @@ export const success = (
   body: { RequestId: makeRequestId(), Success: true, Code: Wire.Code.Ok, Message: "", HttpStatusCode: 200, ...extra }
 })
 
+/**
+ * The answer to a missing or rejected key.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unauthorized = (): Reply => failure(401, Wire.Code.InvalidApiKey, "The API key is invalid or missing")
+
 type Failure = AuthError | NotFound | InvalidState | ValidationError | SandboxError | BackendTools.UnknownTool
 
 // The server's side of the shared code table.
 const toReply = (e: Failure): Reply => {
   switch (e._tag) {
     case "AuthError":
-      return failure(401, Wire.Code.InvalidApiKey, "The API key is invalid or missing")
+      return unauthorized()
     case "NotFound":
       return failure(400, Wire.Code.SessionNotFound, e.message)
     case "InvalidState":
@@ -120,17 +128,67 @@ type Handler = (fields: Wire.Form, ctx: Caller) => Effect.Effect<Reply, Failure>
 const invalid = (action: string, field: string, reason: string) =>
   new ValidationError({ operation: action, field, reason })
 
+/**
+ * The deepest nesting of arrays and objects a JSON-text field (`Labels`,
+ * `ExtraConfigs`, `PersistenceDataList`, `SdkStats`, `Args`, ...) may have;
+ * deeper text is refused before it is decoded.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxJsonDepth = 64
+
+// Whether JSON text nests arrays and objects deeper than `limit`. Inside a
+// string, brackets are counted apart (from the string's start): a string can be
+// JSON text again (`PersistenceDataList[].Policy`), decoded later.
+const nestsDeeper = (text: string, limit: number): boolean => {
+  let depth = 0
+  let inner = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // a backslash escapes the next character
+      else if (c === 0x22) inString = false
+      else if ((c === 0x7b || c === 0x5b) && ++inner > limit) return true
+      else if (c === 0x7d || c === 0x5d) inner--
+    } else if (c === 0x22) {
+      inString = true
+      inner = 0
+    } else if ((c === 0x7b || c === 0x5b) && ++depth > limit) return true
+    else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
+}
+
+// Decodes an action's fields: JSON text (an object or array) nested past
+// `maxJsonDepth` is refused first. Describing a bad value walks it, so one still
+// too deep to describe (JSON text in a JSON string) gets a plain reason, not a stack overflow.
+const decodeParams = <P, PI extends Wire.Form>(action: Wire.Action<string, P, PI, any, any>, fields: Wire.Form) => {
+  const deep = Object.keys(fields).find((key) => {
+    const value = fields[key] ?? ""
+    return /^\s*[[{]/.test(value) && nestsDeeper(value, maxJsonDepth)
+  })
+  if (deep !== undefined) {
+    return Effect.fail(invalid(action.name, deep, `is JSON nested deeper than ${maxJsonDepth} levels`))
+  }
+  return Effect.mapError(Schema.decodeUnknown(action.params)(fields), (e) => {
+    try {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(e)
+      const field = issue === undefined || issue.path.length === 0 ? "params" : issue.path.map(String).join(".")
+      return invalid(action.name, field, issue?.message ?? e.message)
+    } catch {
+      return invalid(action.name, "params", "is invalid (nested too deep to describe)")
+    }
+  })
+}
+
 // Decode the fields with the action's own schema, run, encode `Data` with the same descriptor.
 const on = <P, PI extends Wire.Form, D, DI>(
   action: Wire.Action<string, P, PI, D, DI>,
   run: (params: P, ctx: Caller) => Effect.Effect<Outcome<D>, Failure>
 ): readonly [string, Handler] => [action.name, (fields, ctx) =>
-  Schema.decodeUnknown(action.params)(fields).pipe(
-    Effect.mapError((e) => {
-      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(e)
-      const field = issue === undefined || issue.path.length === 0 ? "params" : issue.path.map(String).join(".")
-      return invalid(action.name, field, issue?.message ?? e.message)
-    }),
+  Effect.suspend(() => decodeParams(action, fields)).pipe(
     Effect.flatMap((params) => run(params, ctx)),
     Effect.flatMap(({ data, page }) =>
       data === undefined

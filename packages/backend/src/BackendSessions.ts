@@ -5,7 +5,9 @@
  * `Lifecycle`; the state lives in a `BackendStore`; each session is a
  * `BackendSandbox`, frozen, thawed or killed
  * when a transition is accepted (the intermediate status then lasts
- * `transitionDelay`, or `deleteDelay` for a delete, on the `Clock`).
+ * `transitionDelay`, or `deleteDelay` for a delete, on the `Clock`). With
+ * `sessionTtl` or `retention`, a sweep on the `Clock` deletes sessions past
+ * their lifetime and purges the records of gone sessions past retention.
  *
  * @since 0.1.0
  */
@@ -18,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { BackendSandbox, type SandboxError } from "./BackendSandbox.js"
 import * as BackendStore from "./BackendStore.js"
 
@@ -52,7 +55,31 @@ export interface Options {
   readonly deleteDelay?: Duration.DurationInput | undefined
   /** Session ids are `<idPrefix>-<24 hex digits>`. Default `local`. */
   readonly idPrefix?: string | undefined
+  /**
+   * How long a session may live: the sweep deletes older ones as
+   * DeleteSessionAsync does (sandbox destroyed). Default (or `Duration.infinity`):
+   * a session lives until deleted.
+   */
+  readonly sessionTtl?: Duration.DurationInput | undefined
+  /**
+   * How long the records of deleted sessions stay (GetSession finds them as
+   * DELETED); the sweep purges older ones. Default (or `Duration.infinity`):
+   * kept forever. The local runtime's layers default to `defaultRetention`.
+   */
+  readonly retention?: Duration.DurationInput | undefined
+  /** How often the sweep runs (once at start, then at this spacing). Default 1 minute. */
+  readonly sweepInterval?: Duration.DurationInput | undefined
+  /** At most this many sessions are deleted by one sweep; the rest wait for the next. Default 50. */
+  readonly sweepBatch?: number | undefined
 }
+
+/**
+ * The retention the local runtime defaults to.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultRetention: Duration.Duration = Duration.days(7)
 
 /**
  * @since 0.1.0
@@ -97,6 +124,21 @@ export interface Reconciled {
   readonly paused: number
   readonly destroyed: number
   /** Sandbox operations that failed (logged). */
+  readonly failed: number
+}
+
+/**
+ * What one sweep did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Swept {
+  /** Sessions deleted for being past `sessionTtl`. */
+  readonly expired: number
+  /** Records of gone sessions removed for being past `retention`. */
+  readonly purged: number
+  /** Deletes that failed (logged; the next sweep retries). */
   readonly failed: number
 }
 
@@ -148,6 +190,13 @@ export declare namespace BackendSessions {
     ) => Effect.Effect<void, NotFound | InvalidState>
     /** Settles in-flight transitions at once and restarts, re-pauses or destroys sandboxes. */
     readonly reconcile: Effect.Effect<Reconciled>
+    /**
+     * One sweep now: deletes up to `sweepBatch` sessions past `sessionTtl` and
+     * purges gone records past `retention` (each only when configured). The
+     * layer runs it on the `Clock`; each delete takes the transition lock alone,
+     * so requests interleave with a sweep.
+     */
+    readonly sweep: Effect.Effect<Swept>
     /** Changes how long transitions started from now on take (the fake's `setTransitionDelay`). */
     readonly setDelays: (delays: {
       readonly transition?: Duration.DurationInput | undefined
@@ -358,18 +407,67 @@ export const make = (
       return { settled, started, paused, destroyed: destroyIds.length, failed }
     }).pipe(Effect.withSpan("BackendSessions.reconcile"))
 
-    return BackendSessions.of({ create, get, getLive, list, transition, setLabels, reconcile, setDelays })
+    const ttl = finiteMillis(options.sessionTtl)
+    const retention = finiteMillis(options.retention)
+    const batch = options.sweepBatch ?? 50
+    const sweep = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      let expired = 0
+      let failed = 0
+      if (ttl !== undefined) {
+        const due = (yield* store.expired(now, ttl)).slice(0, batch)
+        yield* Effect.forEach(due, (row) =>
+          transition(row.owner, row.id, "delete").pipe(
+            Effect.andThen((outcome) => {
+              if (outcome === "start") expired++
+            }),
+            Effect.catchAll((e) =>
+              Effect.zipRight(
+                Effect.logWarning(`agentbay backend: could not expire session ${row.id}: ${e.message}`),
+                Effect.sync(() => void failed++)
+              )
+            )
+          ), { discard: true })
+      }
+      const purged = retention === undefined ? 0 : (yield* store.purgeGone(now - retention)).length
+      return { expired, purged, failed }
+    }).pipe(Effect.withSpan("BackendSessions.sweep"))
+
+    return BackendSessions.of({ create, get, getLive, list, transition, setLabels, reconcile, sweep, setDelays })
   })
+
+const finiteMillis = (d: Duration.DurationInput | undefined): number | undefined => {
+  if (d === undefined) return undefined
+  const decoded = Duration.decode(d)
+  return Duration.isFinite(decoded) ? Duration.toMillis(decoded) : undefined
+}
+
+// Runs the sweep at once and then every `sweepInterval` on the Clock, for the
+// life of the layer. A failing sweep is logged and the next one runs anyway.
+const sweeping = (sessions: BackendSessions.Service, options: Options) =>
+  sessions.sweep.pipe(
+    Effect.tap((r) =>
+      r.expired + r.purged + r.failed === 0
+        ? Effect.void
+        : Effect.logInfo(
+          `agentbay backend: sweep expired ${r.expired} session(s), purged ${r.purged} record(s), ${r.failed} failed`
+        )
+    ),
+    Effect.catchAllCause((cause) => Effect.logWarning("agentbay backend: sweep failed", cause)),
+    Effect.repeat(Schedule.spaced(options.sweepInterval ?? Duration.minutes(1))),
+    Effect.interruptible,
+    Effect.forkScoped
+  )
 
 /**
  * Builds the service and reconciles the stored sessions with their sandboxes
- * before serving.
+ * before serving; with `sessionTtl` or `retention`, sweeps for the life of the layer.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<BackendSessions, never, BackendStore.BackendStore | BackendSandbox> =>
-  Layer.effect(
+  Layer.scoped(
     BackendSessions,
     Effect.tap(make(options), (sessions) =>
       Effect.flatMap(sessions.reconcile, (r) =>
@@ -378,5 +476,11 @@ export const layer = (options: Options = {}): Layer.Layer<BackendSessions, never
           : Effect.logInfo(
             `agentbay backend: restored ${r.started} session(s) (${r.paused} paused), settled ${r.settled}, ` +
               `destroyed ${r.destroyed}, ${r.failed} failed`
-          )))
+          )).pipe(
+        Effect.zipRight(
+          finiteMillis(options.sessionTtl) === undefined && finiteMillis(options.retention) === undefined
+            ? Effect.void
+            : sweeping(sessions, options)
+        )
+      ))
   )

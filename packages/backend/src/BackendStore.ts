@@ -72,9 +72,18 @@ export interface SessionQuery {
  */
 export interface SessionPage {
   readonly rows: ReadonlyArray<SessionRow>
-  /** Matches across all pages. */
+  /** Matches across all pages, counted up to `maxCount` (a larger result reports `maxCount`). */
   readonly total: number
 }
+
+/**
+ * The most matches a list counts (its `total`): past it a list answers
+ * `maxCount`, so that a count never costs more than this many index steps.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxCount = 10_000
 
 /**
  * @since 0.1.0
@@ -110,5 +119,12 @@ export declare namespace BackendStore {
     readonly pending: (now?: number) => Effect.Effect<ReadonlyArray<SessionRow>>
     /** Every session whose status is not among `exclude`, oldest first. */
     readonly sessionsExcept: (exclude: ReadonlyArray<SessionStatus>) => Effect.Effect<ReadonlyArray<SessionRow>>
+    /**
+     * Deletes the records of gone sessions (DELETED or FINISH) last updated
+     * before `before` (epoch millis); returns their ids.
+     */
+    readonly purgeGone: (before: number) => Effect.Effect<ReadonlyArray<string>>
+    /** Live sessions (not DELETED or FINISH) created at least `ttlMillis` before `now`, oldest first. */
+    readonly expired: (now: number, ttlMillis: number) => Effect.Effect<ReadonlyArray<SessionRow>>
   }
 }

@@ -5,11 +5,11 @@
  *
  * @since 0.1.0
  */
-import type * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { BackendStore, type SessionQuery, SessionRow } from "./BackendStore.js"
+import { BackendStore, maxCount, type SessionQuery, SessionRow } from "./BackendStore.js"
 
 const sameState = (row: SessionRow, state: Lifecycle.State) =>
   row.status === state.status &&
@@ -63,7 +63,10 @@ export const make: Effect.Effect<BackendStore.Service> = Effect.sync(() => {
     listSessions: (q) =>
       Effect.sync(() => {
         const matching = all().filter((r) => matches(r, q))
-        return { rows: matching.filter((r) => r.seq > q.after).slice(0, q.limit), total: matching.length }
+        return {
+          rows: matching.filter((r) => r.seq > q.after).slice(0, q.limit),
+          total: Math.min(matching.length, maxCount)
+        }
       }),
     setState: (id, expected, next, now) =>
       Effect.sync(() => {
@@ -84,7 +87,15 @@ export const make: Effect.Effect<BackendStore.Service> = Effect.sync(() => {
       }),
     pending: (now) =>
       Effect.sync(() => all().filter((r) => r.pendingAt !== null && (now === undefined || r.pendingAt <= now))),
-    sessionsExcept: (exclude) => Effect.sync(() => all().filter((r) => !exclude.includes(r.status)))
+    sessionsExcept: (exclude) => Effect.sync(() => all().filter((r) => !exclude.includes(r.status))),
+    purgeGone: (before) =>
+      Effect.sync(() => {
+        const gone = all().filter((r) => Lifecycle.isGone(r.status) && r.updatedAt < before)
+        for (const r of gone) rows.delete(r.id)
+        return gone.map((r) => r.id)
+      }),
+    expired: (now, ttlMillis) =>
+      Effect.sync(() => all().filter((r) => !Lifecycle.isGone(r.status) && r.createdAt + ttlMillis <= now))
   })
 })
 

@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import * as Option from "effect/Option"
 import * as AgentBayClient from "./AgentBayClient.js"
 import * as AgentBayCode from "./AgentBayCode.js"
@@ -34,6 +34,7 @@ import * as AgentBayMcp from "./AgentBayMcp.js"
 import * as BetaNetwork from "./BetaNetwork.js"
 import * as BetaVolume from "./BetaVolume.js"
 import * as Internal from "./internal/agentBay.js"
+import * as Reap from "./internal/reap.js"
 import type { Labels, Session, SessionRef } from "./Session.js"
 import type { ListStatus } from "./SessionStatus.js"
 
@@ -57,6 +58,11 @@ export interface CreateOptions extends AgentBayClient.CreateParams {
   readonly waitForContextSync?: boolean | undefined
   /** Bound on that wait. Default 225 s (the official SDK's 150 × 1.5 s); then `WaitTimeout`. */
   readonly contextSyncTimeout?: Duration.DurationInput | undefined
+  /**
+   * This session's lifetime in its expiry stamp, instead of the layer's
+   * `sessionTtl`. Positive and finite; a `ValidationError` when the layer does not stamp.
+   */
+  readonly ttl?: Duration.DurationInput | undefined
 }
 
 /**
@@ -124,6 +130,173 @@ export class WaitDefaults extends Context.Reference<WaitDefaults>()("@effect-age
  */
 export const layerWaits = (waits: Partial<Waits>): Layer.Layer<WaitDefaults> =>
   Layer.succeed(WaitDefaults, { ...cloudWaits, ...waits })
+
+/**
+ * How the service marks and caps the sessions it creates. Unless `stamp` is
+ * false, each create adds five labels under the reserved prefix
+ * `agentbay.sdk/` (see `stampKeys`): `managed-by` (`effect-agentbay`),
+ * `client` (random, one per build of the service's layer), `run`, and
+ * `created` / `expires` as ISO 8601 UTC instants (expires = created + ttl).
+ * They count toward the service's label limit (64), leaving 59 to the caller.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Ownership {
+  readonly stamp: boolean
+  /** The lifetime in the expiry stamp when `create` gives no `ttl`. */
+  readonly sessionTtl: Duration.Duration
+  readonly runId: string
+  /** Cap on the live sessions created through one service; `undefined`: none. */
+  readonly maxSessions: number | undefined
+}
+
+/**
+ * The settings of `Ownership` a layer may give (`AgentBay.layer` takes them too).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export type OwnershipOptions = Pick<AgentBayConfig.Options, "stamp" | "sessionTtl" | "runId" | "maxSessions">
+
+/**
+ * The run id of this process: random, drawn when the module loads. Stamped
+ * as `agentbay.sdk/run` unless a layer gives `runId`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const processRunId: string = Reap.processRunId
+
+/**
+ * Stamp, with a 1 hour lifetime, the run id `processRunId`, no cap.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultOwnership: Ownership = {
+  stamp: true,
+  sessionTtl: Duration.hours(1),
+  runId: processRunId,
+  maxSessions: undefined
+}
+
+/**
+ * The `Ownership` the `AgentBay` service is built with: `defaultOwnership`
+ * unless a layer provides another (`layerOwnership`, or the fields of `AgentBay.layer`).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class OwnershipDefaults extends Context.Reference<OwnershipDefaults>()(
+  "@effect-agentbay/core/AgentBay/OwnershipDefaults",
+  { defaultValue: (): Ownership => defaultOwnership }
+) {}
+
+/**
+ * Ownership for the services built under this layer: each field given
+ * replaces that of the ownership in effect, e.g.
+ * `AgentBayTest.layer().pipe(Layer.provide(AgentBay.layerOwnership({ maxSessions: 2 })))`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerOwnership = (options: OwnershipOptions): Layer.Layer<OwnershipDefaults, ValidationError> =>
+  Layer.effect(
+    OwnershipDefaults,
+    Effect.flatMap(OwnershipDefaults, (current) => Reap.resolveOwnership("AgentBay.layerOwnership", current, options))
+  )
+
+/**
+ * The label keys of the owner stamps; every key with the prefix `reserved` is
+ * the SDK's, and a `create` label using it is a `ValidationError`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const stampKeys: typeof Reap.keys & { readonly reserved: string } = { ...Reap.keys, reserved: Reap.prefix }
+
+/**
+ * What a session's stamps say; times in epoch milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stamps {
+  readonly client: string
+  readonly run: string
+  readonly createdAt: number
+  readonly expiresAt: number
+}
+
+/**
+ * Reads the stamps from a session's labels (`session.getLabels()`): none
+ * unless all of them are there and well formed.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const stampsOf: (labels: Readonly<Record<string, string>>) => Option.Option<Stamps> = Reap.stampsOf
+
+/**
+ * The labels without the SDK's (`agentbay.sdk/*`): what the caller gave.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const withoutStamps = (labels: Readonly<Record<string, string>>): Labels =>
+  Object.fromEntries(Object.entries(labels).filter(([key]) => !key.toLowerCase().startsWith(Reap.prefix)))
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface ReapOptions {
+  /** Also reap sessions created longer ago than this, whatever their expiry. */
+  readonly olderThan?: Duration.DurationInput | undefined
+  /**
+   * Only sessions carrying these labels, e.g. `{ [stampKeys.run]: processRunId }`.
+   * Default: the stamped sessions of every client (of this API key).
+   */
+  readonly labels?: Labels | undefined
+  /** How many sessions are checked and deleted at once. Default 5. */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * A session `reap` deleted, and why: its expiry had passed, or it was created
+ * before the `olderThan` cutoff.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reaped {
+  readonly id: string
+  readonly reason: "expired" | "olderThan"
+  readonly stamps: Stamps
+}
+
+/**
+ * Errors of `reap`: those of listing the candidates.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReapError = CommonError | ValidationError
+
+/**
+ * Deletes the stamped live sessions whose expiry has passed (on the `Clock`),
+ * or created before `olderThan`, among those matching `labels`, and streams
+ * what it removed. A session without stamps is never reaped. The candidates
+ * are listed first, then checked (`getLabels`) and deleted `concurrency` at a
+ * time; a session that cannot be read or deleted is logged and left for a
+ * later reap. Deleting frees the permit of a session of this service (`maxSessions`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const reap = (options?: ReapOptions): Stream.Stream<Reaped, ReapError, AgentBay> =>
+  Stream.unwrap(Effect.map(AgentBay, (bay) => Reap.reap(bay, options)))
 
 /**
  * Options of `sessions`.
@@ -291,6 +464,7 @@ export declare namespace AgentBay {
 export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBayClient> = Effect.gen(function*() {
   const client = yield* AgentBayClient.AgentBayClient
   const waits = yield* WaitDefaults
+  const owner = { ...(yield* OwnershipDefaults), clientId: Reap.randomId() }
   const or = <I, S>(tag: Context.Tag<I, S>, build: (client: AgentBayClient.AgentBayClient.Service) => S) =>
     Effect.map(Effect.serviceOption(tag), Option.getOrElse(() => build(client)))
   const tools = {
@@ -299,7 +473,7 @@ export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBa
     code: yield* or(AgentBayCode.AgentBayCode, AgentBayCode.fromClient),
     mcp: yield* or(AgentBayMcp.AgentBayMcp, AgentBayMcp.fromClient)
   }
-  return AgentBay.of(Internal.make(client, waits, tools))
+  return AgentBay.of(Internal.make(client, waits, tools, owner))
 })
 
 const toolServices = Layer.mergeAll(
@@ -343,7 +517,9 @@ export type Services =
   | BetaVolume.BetaVolume
 
 /**
- * The SDK against a real endpoint. Needs an `HttpClient`.
+ * The SDK against a real endpoint. Needs an `HttpClient`. The ownership
+ * fields of `options` (`stamp`, `sessionTtl`, `runId`, `maxSessions`) apply
+ * over the `OwnershipDefaults` in effect.
  *
  * @since 0.1.0
  * @category layers
@@ -351,7 +527,10 @@ export type Services =
 export const layer = (
   options: AgentBayConfig.Options
 ): Layer.Layer<Services, ValidationError, HttpClient.HttpClient> =>
-  layerWithoutClient.pipe(Layer.provideMerge(AgentBayClient.layer(options)))
+  layerWithoutClient.pipe(
+    Layer.provide(layerOwnership(options)),
+    Layer.provideMerge(AgentBayClient.layer(options))
+  )
 
 /**
  * Each field may be a plain value or a `Config`, e.g.

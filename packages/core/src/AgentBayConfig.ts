@@ -23,6 +23,21 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Sent as `LoginRegionId` when creating sessions. It never changes the endpoint. */
   readonly regionId?: string | undefined
+  /**
+   * Stamp owner labels (`agentbay.sdk/*`: client, run, creation and expiry
+   * time) on every session created, so that `AgentBay.reap` can find the
+   * sessions a dead process left behind. Default true; `false` opts out.
+   */
+  readonly stamp?: boolean | undefined
+  /** The lifetime written in the expiry stamp, unless `create({ ttl })` says otherwise. Default 1 hour. */
+  readonly sessionTtl?: Duration.DurationInput | undefined
+  /** The run id stamped (`agentbay.sdk/run`). Default: random, one per process (module load). */
+  readonly runId?: string | undefined
+  /**
+   * At most this many live sessions created through this client: a create
+   * past the cap waits (it does not fail) until one of them is deleted. Default: no cap.
+   */
+  readonly maxSessions?: number | undefined
 }
 
 /**

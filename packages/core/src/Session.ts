@@ -40,18 +40,52 @@ export const NonBlank = Schema.String.pipe(
 )
 
 /**
- * Labels: string keys to string values, neither blank. The same rule applies to
- * `create`, `list` filters and `setLabels` (the official SDK checks only the last).
+ * Limits on labels, the same for the client and every server of ours: at most
+ * `maxLabels` pairs, keys of 1..`maxKeyLength` characters, values of
+ * 1..`maxValueLength` (characters are UTF-16 code units, as `String.length`
+ * counts them). They bound what one session stores and what one list filter
+ * asks (a filter has the same limits), so that no single request can make the
+ * server parse or match without bound.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const labelLimits = {
+  maxLabels: 64,
+  maxKeyLength: 128,
+  maxValueLength: 256
+} as const
+
+const labelProblem = (labels: Readonly<Record<string, string>>): string | undefined => {
+  const keys = Object.keys(labels)
+  if (keys.length > labelLimits.maxLabels) return `at most ${labelLimits.maxLabels} labels (got ${keys.length})`
+  for (const key of keys) {
+    // Not `key: NonBlank` in the Record: a Record drops keys that fail its key
+    // schema instead of rejecting them, so `{ " ": "x" }` would pass and go out as `{}`.
+    if (key.trim().length === 0) return "label keys must be non-blank strings"
+    if (key.length > labelLimits.maxKeyLength) {
+      const start = JSON.stringify(key.slice(0, 20))
+      return `label keys must be at most ${labelLimits.maxKeyLength} characters (${start}...)`
+    }
+    if (labels[key]!.length > labelLimits.maxValueLength) {
+      return `label values must be at most ${labelLimits.maxValueLength} characters (the value of ${
+        JSON.stringify(key.slice(0, 20))
+      })`
+    }
+  }
+  return undefined
+}
+
+/**
+ * Labels: string keys to string values, neither blank, within `labelLimits`.
+ * The same rule applies to `create`, `list` filters and `setLabels` (the
+ * official SDK checks only the last).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const Labels = Schema.Record({ key: Schema.String, value: NonBlank }).pipe(
-  // Not `key: NonBlank`: a Record drops keys that fail its key schema instead of
-  // rejecting them, so `{ " ": "x" }` would pass and go out as `{}`.
-  Schema.filter((labels) => Object.keys(labels).every((key) => key.trim().length > 0), {
-    message: () => "label keys must be non-blank strings"
-  })
+  Schema.filter((labels) => labelProblem(labels) ?? true)
 )
 
 /**

@@ -9,7 +9,7 @@
  */
 import * as Schema from "effect/Schema"
 import { McpResult } from "./McpTool.js"
-import { Labels, NonBlank } from "./Session.js"
+import { labelLimits, Labels, NonBlank } from "./Session.js"
 import { ListStatus, SessionStatus } from "./SessionStatus.js"
 import { action, type AnyAction, Code, invalidState, notFound, PageSizeFromString } from "./Wire.js"
 
@@ -21,12 +21,38 @@ const BySession = Schema.Struct({ SessionId })
 const sessionErrors = { [Code.SessionNotFound]: notFound("Session", "SessionId") } as const
 
 /**
- * Labels in a request: JSON text on the wire, validated as `Labels` in code.
+ * The longest labels JSON text a request may carry: room for `labelLimits`
+ * at their worst (every character escaped as `\uXXXX`), so that a server
+ * refuses anything larger before parsing it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxLabelsText = 256 * 1024
+
+// Checked on the parsed JSON before `Labels` decodes it pair by pair: a request
+// with far too many labels costs one count, not a decode of every pair.
+const LabelCount = Schema.Unknown.pipe(
+  Schema.filter((u) =>
+    typeof u !== "object" || u === null || Object.keys(u).length <= labelLimits.maxLabels ||
+    `at most ${labelLimits.maxLabels} labels (got ${Object.keys(u).length})`
+  )
+)
+
+const LabelsText = Schema.String.pipe(
+  Schema.filter((text) => text.length <= maxLabelsText || `is longer than ${maxLabelsText} characters`)
+)
+
+/**
+ * Labels in a request: JSON text on the wire, validated as `Labels` (with its
+ * `labelLimits`) in code; text past `maxLabelsText` is refused unparsed.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LabelsJson = Schema.parseJson(Labels)
+export const LabelsJson: Schema.Schema<Labels, string> = Schema.compose(LabelsText, Schema.parseJson(LabelCount)).pipe(
+  Schema.compose(Labels, { strict: false })
+)
 
 /**
  * Labels in a response: any string map (a server may hold labels we would

@@ -29,7 +29,8 @@ const golden = <A, E>(
 ) =>
   Effect.gen(function*() {
     const fake = yield* Fixtures.replay(responses)
-    const layer = AgentBay.layer({ apiKey: Redacted.make(Fixtures.apiKey), endpoint: `http://${Fixtures.host}` }).pipe(
+    const layer = // No ownership stamps: the fixtures are the official client's exact create requests.
+    AgentBay.layer({ apiKey: Redacted.make(Fixtures.apiKey), endpoint: `http://${Fixtures.host}`, stamp: false }).pipe(
       Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
     )
     const result = yield* Effect.either(Effect.provide(use, layer))

@@ -112,7 +112,7 @@ describe("AgentBay.sessions", () => {
       const labels = yield* Effect.scoped(Effect.gen(function*() {
         const bay = yield* AgentBay.AgentBay
         const [a, b] = yield* bay.sessions([{ labels: { n: "a" } }, { labels: { n: "b" } }], { concurrency: 1 })
-        return [yield* a!.getLabels(), yield* b!.getLabels()]
+        return [AgentBay.withoutStamps(yield* a!.getLabels()), AgentBay.withoutStamps(yield* b!.getLabels())]
       }))
       assert.deepStrictEqual(labels, [{ n: "a" }, { n: "b" }])
       assert.deepStrictEqual(yield* backend.liveSessions, [])

@@ -50,6 +50,8 @@ export interface ServerOptions {
   readonly dataDir?: string | undefined
   /** Keys to accept. Default: the key generated on the first start of the data dir. */
   readonly apiKeys?: ReadonlyArray<Redacted.Redacted> | undefined
+  /** A file of keys to accept, one a line, besides `apiKeys` (see `LocalAuth.Options`). */
+  readonly apiKeyFile?: string | undefined
   /** Default `127.0.0.1`. */
   readonly host?: string | undefined
   /** Default 0 (a free port); the CLI uses 18080. */
@@ -58,10 +60,32 @@ export interface ServerOptions {
   readonly transitionDelay?: Duration.DurationInput | undefined
   /** How long DELETING lasts. Default 0: a deleted session is gone when the request returns. */
   readonly deleteDelay?: Duration.DurationInput | undefined
+  /**
+   * How long a session may live before the server deletes it (checked every
+   * minute, and at start). Default: no limit. Not the SDK's `sessionTtl` stamp.
+   */
+  readonly sessionTtl?: Duration.DurationInput | undefined
+  /**
+   * How long deleted sessions stay visible (as DELETED) before their records
+   * are purged. Default 7 days; `Duration.infinity` keeps them.
+   */
+  readonly retention?: Duration.DurationInput | undefined
   /** Default `auto`: bubblewrap when it works here, else plain processes. */
   readonly isolation?: "auto" | "bubblewrap" | "process" | undefined
   /** Largest request body in bytes. Default 8 MiB. */
   readonly maxBodySize?: number | undefined
+  /** Bytes all request bodies may hold at once (`BackendHttp.Options`). Default 64 MiB. */
+  readonly maxBodyBytesInFlight?: number | undefined
+  /** How long a request waits for room to hold its body, then gets a 503. Default 10 seconds. */
+  readonly bodyWait?: Duration.DurationInput | undefined
+  /** Connections open at once. Default 512. */
+  readonly maxConnections?: number | undefined
+  /** Time to receive a request's headers. Default 15 seconds. */
+  readonly headersTimeout?: Duration.DurationInput | undefined
+  /** Time to receive a whole request. Default 60 seconds. */
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  /** How long an idle kept-alive connection stays open. Default 5 seconds. */
+  readonly keepAliveTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -160,13 +184,28 @@ export const layerServerWith = <E>(
         NodeContext.layer
       )
       const services = Layer.mergeAll(
-        LocalAuth.layer({ apiKeys: options.apiKeys, dataDir }),
-        BackendSessions.layer({ transitionDelay: options.transitionDelay, deleteDelay: options.deleteDelay })
+        LocalAuth.layer({ apiKeys: options.apiKeys, apiKeyFile: options.apiKeyFile, dataDir }),
+        // Before the server takes requests: trees left by a create cut short.
+        Layer.effectDiscard(
+          Effect.flatMap(LocalStore.LocalStore, (store) => LocalDataDir.sweepOrphans(dataDir, store))
+        ),
+        BackendSessions.layer({
+          transitionDelay: options.transitionDelay,
+          deleteDelay: options.deleteDelay,
+          sessionTtl: options.sessionTtl,
+          retention: options.retention ?? BackendSessions.defaultRetention
+        })
       ).pipe(Layer.provideMerge(deps))
       const http = LocalServer.layerNode({
         host: options.host,
         port: options.port ?? 0,
-        maxBodySize: options.maxBodySize
+        maxBodySize: options.maxBodySize,
+        maxBodyBytesInFlight: options.maxBodyBytesInFlight,
+        bodyWait: options.bodyWait,
+        maxConnections: options.maxConnections,
+        headersTimeout: options.headersTimeout,
+        requestTimeout: options.requestTimeout,
+        keepAliveTimeout: options.keepAliveTimeout
       }).pipe(Layer.provide(BackendRuntime.layer))
       const info = Layer.effect(
         Info,

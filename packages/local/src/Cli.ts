@@ -2,7 +2,9 @@
  * `agentbay-local`: run and inspect the local runtime from a terminal.
  *
  * - `serve`: the server on `--host`/`--port` (default 127.0.0.1:18080) over
- *   `--data-dir` (default `./.agentbay-local`, git-ignored), until SIGINT/SIGTERM.
+ *   `--data-dir` (default `./.agentbay-local`, git-ignored), until SIGINT/SIGTERM,
+ *   accepting the keys of `--api-key` and `--api-key-file` (else of
+ *   `AGENTBAY_LOCAL_API_KEYS`, comma-separated; else the generated one).
  * - `sessions list` / `sessions delete ID`: while a server runs on the data dir
  *   (its `server.json`), through that server over HTTP with an API key
  *   (`--api-key`, else `AGENTBAY_API_KEY`, else the data dir's generated key
@@ -66,6 +68,19 @@ const parseDelay = (text: string): Duration.Duration => {
   return decoded.value
 }
 
+// A lifetime: `off` (also never, forever), a short form (90s, 30m, 1h, 7d, 2w), or as parseDelay.
+const parseLifetime = (text: string): Duration.Duration => {
+  const trimmed = text.trim().toLowerCase()
+  if (["off", "never", "forever"].includes(trimmed)) return Duration.infinity
+  const short = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(trimmed)
+  const units = { ms: "millis", s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const
+  const duration = short === null
+    ? parseDelay(trimmed)
+    : Duration.decode(`${Number(short[1])} ${units[short[2] as keyof typeof units]}`)
+  if (!Duration.greaterThan(duration, Duration.zero)) throw new Error(`must be positive, or off: ${text}`)
+  return duration
+}
+
 const serveOptions = {
   host: Options.text("host").pipe(
     Options.withDefault("127.0.0.1"),
@@ -83,7 +98,14 @@ const serveOptions = {
     Options.repeated,
     Options.withDefault([]),
     Options.map((keys) => keys.map((key) => Redacted.make(key))),
-    Options.withDescription("Key to accept (optional, repeatable). Default: one generated on the first start")
+    Options.withDescription(
+      "Key to accept (optional, repeatable; shows in the process list: prefer --api-key-file or " +
+        "$AGENTBAY_LOCAL_API_KEYS). Default: one generated on the first start"
+    )
+  ),
+  apiKeyFile: Options.text("api-key-file").pipe(
+    Options.optional,
+    Options.withDescription("File of keys to accept, one a line (# comments allowed); keep it mode 0600")
   ),
   transitionDelay: Options.text("transition-delay").pipe(
     Options.withDefault("300 millis"),
@@ -95,8 +117,35 @@ const serveOptions = {
     Options.mapTryCatch(parseDelay, (e) => HelpDoc.p(String(e))),
     Options.withDescription("How long DELETING lasts (default 0: a deleted session is gone when the request returns)")
   ),
+  sessionTtl: Options.text("session-ttl").pipe(
+    Options.withDefault("off"),
+    Options.mapTryCatch(parseLifetime, (e) => HelpDoc.p(String(e))),
+    Options.withDescription("Delete sessions this long after creation, e.g. 1h (default off: they live until deleted)")
+  ),
+  retention: Options.text("retention").pipe(
+    Options.withDefault("7d"),
+    Options.mapTryCatch(parseLifetime, (e) => HelpDoc.p(String(e))),
+    Options.withDescription("Keep the records of deleted sessions this long, e.g. 7d (off: forever)")
+  ),
   isolation
 }
+
+// The keys `serve` accepts besides --api-key-file's: every --api-key; without
+// either flag, those of AGENTBAY_LOCAL_API_KEYS (comma-separated), which keeps
+// them out of the process list.
+const serverKeys = (flags: ReadonlyArray<Redacted.Redacted>, file: Option.Option<string>) =>
+  flags.length > 0 || Option.isSome(file)
+    ? Effect.succeed(flags)
+    : Config.option(Config.redacted("AGENTBAY_LOCAL_API_KEYS")).pipe(
+      Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()),
+      Effect.map(Option.match({
+        onNone: () => [],
+        onSome: (text) =>
+          Redacted.value(text).split(",").map((key) => key.trim()).filter((key) => key !== "").map((key) =>
+            Redacted.make(key)
+          )
+      }))
+    )
 
 const banner = (info: typeof AgentBayLocal.Info.Service) => {
   const key = Option.match(info.generatedKey, {
@@ -106,7 +155,7 @@ const banner = (info: typeof AgentBayLocal.Info.Service) => {
       } with mode 0600)`,
     onNone: () =>
       info.keySource === "explicit"
-        ? "the key(s) given with --api-key"
+        ? "the key(s) given with --api-key, --api-key-file or AGENTBAY_LOCAL_API_KEYS"
         : `the key generated on the first start (in ${Option.getOrElse(info.keyFile, () => "-")})`
   })
   return [
@@ -130,15 +179,19 @@ const serve = Command.make("serve", serveOptions, (o) =>
     return yield* Effect.never
   }).pipe(
     Effect.onInterrupt(() => Console.log("agentbay-local: stopping")),
-    Effect.provide(AgentBayLocal.layerServer({
-      host: o.host,
-      port: o.port,
-      dataDir: o.dataDir,
-      apiKeys: o.apiKeys,
-      transitionDelay: o.transitionDelay,
-      deleteDelay: o.deleteDelay,
-      isolation: o.isolation
-    }))
+    Effect.provide(Layer.unwrapEffect(Effect.map(serverKeys(o.apiKeys, o.apiKeyFile), (apiKeys) =>
+      AgentBayLocal.layerServer({
+        host: o.host,
+        port: o.port,
+        dataDir: o.dataDir,
+        apiKeys,
+        apiKeyFile: Option.getOrUndefined(o.apiKeyFile),
+        transitionDelay: o.transitionDelay,
+        deleteDelay: o.deleteDelay,
+        sessionTtl: o.sessionTtl,
+        retention: o.retention,
+        isolation: o.isolation
+      }))))
   )).pipe(Command.withDescription("Serve the AgentBay wire protocol until SIGINT/SIGTERM"))
 
 // Opens the data dir's database (which must exist) for the `sessions` commands.

@@ -1,6 +1,7 @@
 /**
- * API keys of the local server. Keys given explicitly (options, `--api-key`) are
- * accepted for that run; without any, one key is generated on the first start
+ * API keys of the local server. Keys given explicitly (options, `--api-key`,
+ * a key file, `AGENTBAY_LOCAL_API_KEYS`) are accepted for that run; without
+ * any, one key is generated on the first start
  * (`akl-` + 48 random hex digits), its SHA-256 hash stored in SQLite, and the
  * plain key written once to `<dataDir>/api-key` (mode 0600) so the user can read
  * it later. Keys are never stored in plain text in the database, and sessions
@@ -13,6 +14,7 @@ import * as Path from "@effect/platform/Path"
 import type { PlatformError } from "@effect/platform/Error"
 import * as Clock from "effect/Clock"
 import * as BackendAuth from "@effect-agentbay/backend/BackendAuth"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -105,6 +107,12 @@ export const bearer = BackendAuth.bearer
 export interface Options {
   /** Keys to accept. When given, nothing is generated and stored keys are not accepted. */
   readonly apiKeys?: ReadonlyArray<Redacted.Redacted> | undefined
+  /**
+   * A file of keys to accept besides `apiKeys`, one a line (blank lines and
+   * lines starting with `#` are skipped), so that keys stay out of the process
+   * list. A file that cannot be read, or holds no key, stops the start.
+   */
+  readonly apiKeyFile?: string | undefined
   /** Where the generated key's file goes; without it the key is only in memory. */
   readonly dataDir?: string | undefined
 }
@@ -122,9 +130,42 @@ const readKeyFile = (file: string, accepted: ReadonlySet<string>) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     if (!(yield* fs.exists(file))) return Option.none<Redacted.Redacted>()
+    // A file an earlier version (or a user) left readable by others is tightened.
+    yield* Effect.ignore(fs.chmod(file, 0o600))
     const key = (yield* fs.readFileString(file)).trim()
     return accepted.has(hash(key)) ? Option.some(Redacted.make(key)) : Option.none<Redacted.Redacted>()
   }).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()))
+
+/**
+ * The keys of a key file (see `Options.apiKeyFile`). Warns when the file can be
+ * read by others.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const readKeys = (
+  file: string
+): Effect.Effect<ReadonlyArray<Redacted.Redacted>, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const mode = (yield* fs.stat(file)).mode & 0o777
+    if ((mode & 0o077) !== 0) {
+      yield* Effect.logWarning(`agentbay-local: ${file} is readable by others (mode ${mode.toString(8)}): chmod 600 it`)
+    }
+    const keys: Array<Redacted.Redacted> = []
+    const lines = (yield* fs.readFileString(file)).split(/\r?\n/)
+    for (const [i, line] of lines.entries()) {
+      const key = line.trim()
+      if (key === "" || key.startsWith("#")) continue
+      if (/\s/.test(key)) {
+        const reason = `${file}, line ${i + 1}: a key has no spaces`
+        return yield* Effect.fail(ConfigError.InvalidData(["apiKeyFile"], reason))
+      }
+      keys.push(Redacted.make(key))
+    }
+    if (keys.length === 0) return yield* Effect.fail(ConfigError.InvalidData(["apiKeyFile"], `${file} holds no key`))
+    return keys
+  })
 
 /**
  * Resolves the accepted keys (generating one on a first start) and serves
@@ -135,12 +176,17 @@ const readKeyFile = (file: string, accepted: ReadonlySet<string>) =>
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<LocalAuth.Service, PlatformError, LocalStore.LocalStore | FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<
+  LocalAuth.Service,
+  PlatformError | ConfigError.ConfigError,
+  LocalStore.LocalStore | FileSystem.FileSystem | Path.Path
+> =>
   Effect.gen(function*() {
     const store = yield* LocalStore.LocalStore
     const path = yield* Path.Path
     const keyFile = Option.map(Option.fromNullable(options.dataDir), (dir) => path.join(dir, keyFileName))
-    const explicit = options.apiKeys ?? []
+    const fromFile = options.apiKeyFile === undefined ? [] : yield* readKeys(options.apiKeyFile)
+    const explicit = [...(options.apiKeys ?? []), ...fromFile]
 
     let source: KeySource
     let generated = Option.none<Redacted.Redacted>()
@@ -184,6 +230,10 @@ export const make = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<LocalAuth | BackendAuth.BackendAuth, PlatformError, LocalStore.LocalStore | FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<
+  LocalAuth | BackendAuth.BackendAuth,
+  PlatformError | ConfigError.ConfigError,
+  LocalStore.LocalStore | FileSystem.FileSystem | Path.Path
+> =>
   Layer.effectContext(Effect.map(make(options), (auth) =>
     Context.make(LocalAuth, auth).pipe(Context.add(BackendAuth.BackendAuth, auth))))

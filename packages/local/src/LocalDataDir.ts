@@ -10,12 +10,20 @@
  * <dataDir>/sandboxes/    one tree per session (Sandbox)
  * ```
  *
+ * The directory is created 0700; the database files and the key file are 0600.
+ * A server killed between creating a session's tree and recording the session
+ * leaves a tree with no row, and one killed between a delete's status write and
+ * its tree's removal leaves a gone session with a tree; `sweepOrphans` removes
+ * both at start-up.
+ *
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { PlatformError } from "@effect/platform/Error"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Effect from "effect/Effect"
+import type * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -116,3 +124,39 @@ export const claim = (
     yield* Effect.acquireRelease(write({ pid: process.pid }), () => Effect.ignore(fs.remove(file)))
     return { publish: (endpoint: string) => write({ pid: process.pid, endpoint }) }
   })
+
+/**
+ * Removes the session trees under `<dataDir>/sandboxes` that have no session
+ * record (left by a server killed while creating the session), and logs how
+ * many. Run it before the server takes requests: a create in progress has a
+ * tree and no record yet. Returns the ids removed.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const sweepOrphans = (
+  dataDir: string,
+  store: BackendStore.BackendStore.Service
+): Effect.Effect<ReadonlyArray<string>, PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const root = path.join(dataDir, files.sandboxes)
+    if (!(yield* fs.exists(root))) return []
+    const removed: Array<string> = []
+    for (const id of yield* fs.readDirectory(root)) {
+      // A tree stays only while its session is live: a kill between a delete's
+      // status write and its tree's removal leaves a DELETED record with a tree.
+      const row = yield* store.findSession(id)
+      if (Option.isSome(row) && !Lifecycle.isGone(row.value.status)) continue
+      const tree = path.join(root, id)
+      yield* fs.remove(tree, { recursive: true }).pipe(
+        Effect.zipRight(Effect.sync(() => removed.push(id))),
+        Effect.catchAll((e) => Effect.logWarning(`agentbay-local: could not remove ${tree}: ${e.message}`))
+      )
+    }
+    if (removed.length > 0) {
+      yield* Effect.logInfo(`agentbay-local: removed ${removed.length} session tree(s) with no session record`)
+    }
+    return removed
+  }).pipe(Effect.withSpan("LocalDataDir.sweepOrphans"))

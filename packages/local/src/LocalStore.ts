@@ -5,17 +5,27 @@
  * store serves. Store failures are defects: nobody can repair a broken local
  * database from a request, so the server answers them with a 500 envelope.
  *
+ * Labels are stored twice, in one transaction: as JSON text in `sessions.labels`
+ * (what reads return) and one row per pair in `session_labels`, indexed by
+ * `(key, value)`, which list filters use: a filter costs the index entries of its
+ * pairs, never a parse of every session's labels. A list's count stops at
+ * `BackendStore.maxCount`. The database file and its `-wal`/`-shm` are mode 0600.
+ *
  * @since 0.1.0
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import type { PlatformError } from "@effect/platform/Error"
 import type * as ConfigError from "effect/ConfigError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import * as BackendStore from "@effect-agentbay/backend/BackendStore"
-import type * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import { SessionStatus } from "@effect-agentbay/core/Session"
+import * as Arr from "effect/Array"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -75,8 +85,31 @@ const migrations = SqliteMigrator.fromRecord({
     )`
     yield* sql`CREATE INDEX sessions_owner ON sessions (owner, seq)`
     yield* sql`CREATE INDEX sessions_pending ON sessions (pending_at) WHERE pending_at IS NOT NULL`
+  }),
+  // Labels as rows, indexed by (key, value), for list filters; backfilled from
+  // `sessions.labels`, then kept in step with it by every write.
+  "0002_session_labels": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE session_labels (
+      session_seq INTEGER NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (session_seq, key)
+    ) WITHOUT ROWID`
+    yield* sql`CREATE INDEX session_labels_key_value ON session_labels (key, value, session_seq)`
+    yield* sql`INSERT OR REPLACE INTO session_labels (session_seq, key, value)
+      SELECT s.seq, l.key, l.value FROM sessions AS s, json_each(s.labels) AS l
+      WHERE json_valid(s.labels) AND json_type(s.labels) = 'object' AND l.type = 'text'`
+    // For the retention sweep (gone sessions by age) and the TTL sweep (live sessions by age).
+    yield* sql`CREATE INDEX sessions_status_updated ON sessions (status, updated_at)`
+    yield* sql`CREATE INDEX sessions_created ON sessions (created_at)`
   })
 })
+
+const goneStatuses = SessionStatus.literals.filter(Lifecycle.isGone)
+
+// Rows of one multi-row INSERT (3 parameters each, far below SQLite's limit).
+const insertBatch = 300
 
 const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -98,10 +131,16 @@ const make = Effect.gen(function*() {
         : q.exclude.length > 0
         ? sql`status NOT IN ${sql.in(q.exclude)}`
         : sql`1=1`,
-      ...Object.entries(q.labels).map(([k, v]) =>
-        sql`EXISTS (SELECT 1 FROM json_each(sessions.labels) AS l WHERE l.key = ${k} AND l.value = ${v})`
-      )
+      ...labelFilter(q.labels)
     ])
+
+  // The sessions holding every pair: one (key, value) index range per pair, intersected.
+  const labelFilter = (labels: Readonly<Record<string, string>>) => {
+    const pairs = Object.entries(labels)
+    if (pairs.length === 0) return []
+    const each = pairs.map(([k, v]) => sql`SELECT session_seq FROM session_labels WHERE key = ${k} AND value = ${v}`)
+    return [sql`seq IN (${sql.join(" INTERSECT ", false)(each)})`]
+  }
 
   const listSessions = (q: BackendStore.SessionQuery) =>
     Effect.gen(function*() {
@@ -109,9 +148,18 @@ const make = Effect.gen(function*() {
         sql`SELECT * FROM sessions WHERE ${where(q)} AND seq > ${q.after} ORDER BY seq LIMIT ${q.limit}`
       )
       const [count] = yield* Effect.orDie(
-        sql<{ total: number }>`SELECT count(*) AS total FROM sessions WHERE ${where(q)}`
+        sql<{ total: number }>`SELECT count(*) AS total FROM
+          (SELECT 1 FROM sessions WHERE ${where(q)} LIMIT ${BackendStore.maxCount})`
       )
       return { rows: page, total: count?.total ?? 0 }
+    })
+
+  // Replaces the label rows of a session (inside the caller's transaction).
+  const writeLabels = (seq: number, labels: Readonly<Record<string, string>>) =>
+    Effect.gen(function*() {
+      yield* sql`DELETE FROM session_labels WHERE session_seq = ${seq}`
+      const pairs = Object.entries(labels).map(([key, value]) => ({ sessionSeq: seq, key, value }))
+      for (const batch of Arr.chunksOf(pairs, insertBatch)) yield* sql`INSERT INTO session_labels ${sql.insert(batch)}`
     })
 
   const pendingOf = (s: Lifecycle.State) => [s.pending?.status ?? null, s.pending?.at ?? null] as const
@@ -119,21 +167,24 @@ const make = Effect.gen(function*() {
   return LocalStore.of({
     insertSession: (s) => {
       const [pendingStatus, pendingAt] = pendingOf(s.state)
-      return Effect.orDie(sql`INSERT INTO sessions ${
-        sql.insert({
-          id: s.id,
-          owner: s.owner,
-          status: s.state.status,
-          pendingStatus,
-          pendingAt,
-          labels: JSON.stringify(s.labels),
-          imageId: s.imageId,
-          token: s.token,
-          params: JSON.stringify(s.params),
-          createdAt: s.createdAt,
-          updatedAt: s.createdAt
-        })
-      }`)
+      return Effect.gen(function*() {
+        const [row] = yield* sql<{ seq: number }>`INSERT INTO sessions ${
+          sql.insert({
+            id: s.id,
+            owner: s.owner,
+            status: s.state.status,
+            pendingStatus,
+            pendingAt,
+            labels: JSON.stringify(s.labels),
+            imageId: s.imageId,
+            token: s.token,
+            params: JSON.stringify(s.params),
+            createdAt: s.createdAt,
+            updatedAt: s.createdAt
+          })
+        } RETURNING seq`
+        if (row !== undefined) yield* writeLabels(row.seq, s.labels)
+      }).pipe(sql.withTransaction, Effect.orDie)
     },
     findSession: (id, owner) => Effect.orDie(findSession({ id, owner })),
     listSessions,
@@ -146,7 +197,11 @@ const make = Effect.gen(function*() {
         RETURNING id`).pipe(Effect.map((changed) => changed.length > 0))
     },
     setLabels: (id, labels, now) =>
-      Effect.orDie(sql`UPDATE sessions SET labels = ${JSON.stringify(labels)}, updated_at = ${now} WHERE id = ${id}`),
+      Effect.gen(function*() {
+        const [row] = yield* sql<{ seq: number }>`UPDATE sessions
+          SET labels = ${JSON.stringify(labels)}, updated_at = ${now} WHERE id = ${id} RETURNING seq`
+        if (row !== undefined) yield* writeLabels(row.seq, labels)
+      }).pipe(sql.withTransaction, Effect.orDie),
     pending: (now) =>
       rows(() =>
         sql`SELECT * FROM sessions WHERE pending_at IS NOT NULL ${
@@ -158,6 +213,18 @@ const make = Effect.gen(function*() {
         exclude.length === 0
           ? sql`SELECT * FROM sessions ORDER BY seq`
           : sql`SELECT * FROM sessions WHERE status NOT IN ${sql.in(exclude)} ORDER BY seq`
+      ),
+    purgeGone: (before) =>
+      Effect.gen(function*() {
+        const gone = sql`status IN ${sql.in(goneStatuses)} AND updated_at < ${before}`
+        yield* sql`DELETE FROM session_labels WHERE session_seq IN (SELECT seq FROM sessions WHERE ${gone})`
+        const deleted = yield* sql<{ id: string }>`DELETE FROM sessions WHERE ${gone} RETURNING id`
+        return deleted.map((r) => r.id)
+      }).pipe(sql.withTransaction, Effect.orDie),
+    expired: (now, ttlMillis) =>
+      rows(() =>
+        sql`SELECT * FROM sessions WHERE status NOT IN ${sql.in(goneStatuses)}
+          AND created_at <= ${now - ttlMillis} ORDER BY seq`
       ),
     countByStatus: Effect.orDie(
       sql<{ status: string; count: number }>`SELECT status, count(*) AS count FROM sessions
@@ -173,6 +240,20 @@ const make = Effect.gen(function*() {
     )
   })
 }).pipe(Effect.withSpan("LocalStore.make"))
+
+// Before SQLite opens it: the database file exists with mode 0600, and so do any
+// `-wal`/`-shm` left by an earlier run. SQLite creates new `-wal`/`-shm` files
+// with the mode of the database file, so they are 0600 too. (An empty file is an
+// empty database to SQLite.)
+const ownerOnly = (filename: string) =>
+  Effect.gen(function*() {
+    if (filename === "" || filename === ":memory:" || filename.startsWith("file:")) return
+    const fs = yield* FileSystem.FileSystem
+    if (!(yield* fs.exists(filename))) yield* fs.writeFile(filename, new Uint8Array(0), { flag: "a", mode: 0o600 })
+    for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) {
+      if (yield* fs.exists(file)) yield* fs.chmod(file, 0o600)
+    }
+  })
 
 /**
  * @since 0.1.0
@@ -197,16 +278,19 @@ export const layer = (
   options: Options
 ): Layer.Layer<
   LocalStore | BackendStore.BackendStore,
-  SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError
+  SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError | PlatformError
 > =>
   Layer.effectContext(Effect.map(make, (store) =>
     Context.make(LocalStore, store).pipe(Context.add(BackendStore.BackendStore, store)))).pipe(
     Layer.provide(SqliteMigrator.layer({ loader: migrations })),
-    Layer.provide(SqliteClient.layer({
-      filename: options.filename,
-      // snake_case columns, camelCase fields
-      transformQueryNames: (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-      transformResultNames: (name) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-    })),
+    Layer.provide(Layer.unwrapEffect(Effect.as(
+      ownerOnly(options.filename),
+      SqliteClient.layer({
+        filename: options.filename,
+        // snake_case columns, camelCase fields
+        transformQueryNames: (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+        transformResultNames: (name) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+      })
+    ))),
     Layer.provide(NodeContext.layer)
   )

@@ -56,9 +56,9 @@ layer(Live, { excludeTestServices: true, timeout: "30 seconds" })("SDK against t
       const link = yield* s.getLink({ protocolType: "https", port: 30150 })
       assert.isTrue(link.endsWith(`/link/${s.id}/port/30150`))
 
-      assert.deepStrictEqual(yield* s.getLabels(), { team: "qa", tier: "one" })
+      assert.deepStrictEqual(AgentBay.withoutStamps(yield* s.getLabels()), { team: "qa", tier: "one" })
       yield* s.setLabels({ team: "dev", "cost center": "R&D + QA", note: "50% = half" })
-      assert.deepStrictEqual(yield* s.getLabels(), { team: "dev", "cost center": "R&D + QA", note: "50% = half" })
+      assert.deepStrictEqual(AgentBay.withoutStamps(yield* s.getLabels()), { team: "dev", "cost center": "R&D + QA", note: "50% = half" })
     }))
 
   it.effect("list pages across several requests, with label and status filters", () =>
@@ -172,7 +172,7 @@ layer(Live, { excludeTestServices: true, timeout: "30 seconds" })("SDK against t
         return yield* other.create({ labels: { owner: "b" } })
       }))
       assert.strictEqual((yield* Effect.flip(bay.get(theirs.id)))._tag, "NotFound")
-      assert.deepStrictEqual(yield* mine.getLabels(), { owner: "a" })
+      assert.deepStrictEqual(AgentBay.withoutStamps(yield* mine.getLabels()), { owner: "a" })
       assert.strictEqual((yield* bay.get(mine.id)).status, "RUNNING")
     }))
 })

@@ -53,6 +53,14 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Wins over `AGENTBAY_REGION_ID`. */
   readonly regionId?: string | undefined
+  /** Stamp owner labels on created sessions (see `AgentBay.Ownership`). Default true. */
+  readonly stamp?: boolean | undefined
+  /** The lifetime in each session's expiry stamp, unless `create({ ttl })` says otherwise. Default 1 hour. */
+  readonly sessionTtl?: Duration.DurationInput | undefined
+  /** The run id stamped. Default `AgentBay.processRunId` (random per process). */
+  readonly runId?: string | undefined
+  /** Cap on the live sessions created through the service: a create past it waits. Default: none. */
+  readonly maxSessions?: number | undefined
   /**
    * The `.env` file to fall back on, read when the layer is built. Default:
    * `.env` in the current directory; `false` reads none. A missing or unreadable
@@ -126,7 +134,13 @@ export const configWith = (options: Options = {}): Config.Config<AgentBayConfig.
     endpoint: pick(options.endpoint, config.endpoint),
     timeout: pick<Duration.DurationInput>(options.timeout, config.timeout),
     regionId: pick(options.regionId, config.regionId)
-  })
+  }).pipe(Config.map((resolved): AgentBayConfig.Options => ({
+    ...resolved,
+    stamp: options.stamp,
+    sessionTtl: options.sessionTtl,
+    runId: options.runId,
+    maxSessions: options.maxSessions
+  })))
 }
 
 // The current ConfigProvider (the process environment, unless replaced), with

@@ -3,9 +3,11 @@
 // public surface is AgentBay.ts; this file keeps the logic in one readable place.
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as AgentBay from "../AgentBay.js"
@@ -22,6 +24,7 @@ import * as Wire from "../Wire.js"
 import * as WireContext from "../WireContext.js"
 import { paginate } from "./paginate.js"
 import { pollUntil, resolveWait } from "./poll.js"
+import * as Reap from "./reap.js"
 
 /** How long a pause/resume may still show the old state before that counts as a failure. */
 const grace = Duration.seconds(10)
@@ -34,12 +37,22 @@ const checkId = (operation: string, ref: SessionRef) => {
   return typeof id === "string" && id.trim() !== "" ? Effect.succeed(id) : fail(operation, "sessionId", "must be non-blank")
 }
 
+const decodeLabels = Schema.decodeUnknownEither(Labels)
+
 const checkLabels = (operation: string, labels: unknown, options?: { readonly nonEmpty?: boolean }) => {
   if (labels === undefined) return Effect.void
-  if (!Schema.is(Labels)(labels)) {
-    return fail(operation, "labels", "must map non-blank strings to non-blank strings")
+  const decoded = decodeLabels(labels)
+  if (Either.isLeft(decoded)) {
+    // A limit (count, key or value length) says which; a wrong type gets the general rule.
+    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+    const reason = issue !== undefined && issue.path.length === 0 && issue._tag === "Refinement"
+      ? issue.message
+      : "must map non-blank strings to non-blank strings"
+    return fail(operation, "labels", reason)
   }
-  return options?.nonEmpty && Object.keys(labels).length === 0 ? fail(operation, "labels", "must not be empty") : Effect.void
+  return options?.nonEmpty && Object.keys(decoded.right).length === 0
+    ? fail(operation, "labels", "must not be empty")
+    : Effect.void
 }
 
 const checkSize = (operation: string, field: string, value: number | undefined) =>
@@ -118,12 +131,22 @@ const sessionBinder = (client: AgentBayClient.Service, tools: Tools): (record: S
   return bind
 }
 
-export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tools: Tools): AgentBay.AgentBay.Service => {
+export const make = (
+  client: AgentBayClient.Service,
+  waits: AgentBay.Waits,
+  tools: Tools,
+  owner: Reap.Owner
+): AgentBay.AgentBay.Service => {
   const bind = sessionBinder(client, tools)
+  // Permits of `maxSessions`: taken by a create, given back when this service
+  // sees the session gone (its delete or release, a reap, a get).
+  const limit = Reap.makeLimit(owner.maxSessions)
 
   const get = (ref: SessionRef) =>
     Effect.flatMap(checkId("get", ref), (id) =>
       client.getSession(id).pipe(
+        Effect.tap((s) => Lifecycle.isGone(s.status) ? limit.release(id) : Effect.void),
+        Effect.tapErrorTag("NotFound", () => limit.release(id)),
         Effect.map(bind),
         Effect.withSpan("AgentBay.get", { attributes: { "agentbay.session_id": id } })
       ))
@@ -184,29 +207,33 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tool
         Effect.catchTag("InvalidState", (e) =>
           Effect.flatMap(probe, (status) => Lifecycle.isGone(status) ? Effect.succeed(false) : Effect.fail(e)))
       )
-      if (!submitted) return
-      yield* pollUntil(probe, {
-        span: "AgentBay.waitUntilGone",
-        id,
-        target: "FINISH",
-        done: Lifecycle.isGone,
-        wait,
-        lastStatus: (status) => status
-      })
+      if (submitted) {
+        yield* pollUntil(probe, {
+          span: "AgentBay.waitUntilGone",
+          id,
+          target: "FINISH",
+          done: Lifecycle.isGone,
+          wait,
+          lastStatus: (status) => status
+        })
+      }
+      yield* limit.release(id)
     }).pipe(Effect.withSpan("AgentBay.delete"))
 
   // With contextSync, create also waits for the initial download of the contexts
   // and reports its outcome (the official SDK waits, then reports success anyway).
   // A failed or timed-out wait, or an interruption, deletes the new session first:
   // a failed create leaves nothing behind.
-  const create = (options: AgentBay.CreateOptions = {}) =>
+  // Without a permit of the cap: `create` and `session` take one around it.
+  const createUnlimited = (options: AgentBay.CreateOptions) =>
     Effect.gen(function*() {
       yield* checkLabels("create", options.labels)
-      const { contextSyncTimeout, waitForContextSync, ...params } = options
+      const { contextSyncTimeout, ttl, waitForContextSync, ...params } = options
+      const labels = yield* Reap.labelsFor(owner, options.labels, ttl)
       if (contextSyncTimeout !== undefined) {
         yield* resolveWait("create", { timeout: contextSyncTimeout }, {}, "contextSync")
       }
-      const record = yield* client.createMcpSession(params)
+      const record = yield* client.createMcpSession(labels === undefined ? params : { ...params, labels })
       yield* Effect.annotateCurrentSpan("agentbay.session_id", record.id)
       if ((options.contextSync?.length ?? 0) > 0 && waitForContextSync !== false) {
         yield* awaitSync(record.id, contextSyncTimeout, "CreateMcpSession", "contextSync").pipe(
@@ -230,6 +257,8 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tool
       }
       return bind(record)
     }).pipe(Effect.withSpan("AgentBay.create"))
+
+  const create = (options: AgentBay.CreateOptions = {}) => limit.admit(createUnlimited(options))
 
   const transition = (operation: "pause" | "resume") => {
     const t = Lifecycle.transitions[operation]
@@ -314,7 +343,8 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tool
 
   const session = (options: AgentBay.SessionOptions = {}) => {
     const { release = {}, ...createOptions } = options
-    return Effect.acquireRelease(create(createOptions), (s) => {
+    // The permit is waited for outside the (uninterruptible) acquire, so the wait can be interrupted.
+    return limit.admit(Effect.acquireRelease(createUnlimited(createOptions), (s) => {
       const sync = release.syncContext
         ? syncBeforeDelete(s.id, release).pipe(
           Effect.catchAllCause((cause) =>
@@ -326,7 +356,7 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tool
         Effect.catchAllCause((cause) => Effect.logWarning(`AgentBay: could not delete session ${s.id}`, cause)),
         Effect.withSpan("AgentBay.release", { attributes: { "agentbay.session_id": s.id } })
       )
-    })
+    }))
   }
 
   // Each session's release goes to a child scope whose finalizers run in
@@ -342,6 +372,10 @@ export const make = (client: AgentBayClient.Service, waits: AgentBay.Waits, tool
         return yield* fail("sessions", "count", "must be an integer >= 0")
       }
       const all = typeof spec === "number" ? Array.from({ length: spec }, () => ({})) : spec
+      // More than the cap could never all be held at once: waiting would never end.
+      if (owner.maxSessions !== undefined && all.length > owner.maxSessions) {
+        return yield* fail("sessions", "count", `must be at most maxSessions (${owner.maxSessions})`)
+      }
       const parent = yield* Effect.scope
       const child = yield* Scope.fork(parent, ExecutionStrategy.parallel)
       return yield* Effect.forEach(all, (o) => Scope.extend(session(o), child), { concurrency }).pipe(
