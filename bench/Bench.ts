@@ -1,8 +1,10 @@
 // Helpers of `pnpm bench` (bench/run.ts): a server in a child process, the raw
 // node:http baseline call, interleaved timing rounds, retained memory, report.
 import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as os from "node:os"
+import * as Path from "node:path"
 import * as v8 from "node:v8"
 import { runInNewContext } from "node:vm"
 
@@ -24,8 +26,11 @@ export const each = (name: string, call: () => Promise<unknown>, target?: boolea
 })
 
 export interface Child {
+  readonly pid: number
   readonly port: number
   readonly line: string
+  /** Writes one line to the child's stdin. */
+  readonly send: (line: string) => void
   readonly stop: () => Promise<void>
 }
 
@@ -34,7 +39,12 @@ export interface Child {
  * child process; it prints one line when ready (its port first) and exits when
  * its stdin closes.
  */
-export const child = (script: URL, args: ReadonlyArray<string> = [], readyTimeoutMs = 20_000): Promise<Child> =>
+export const child = (
+  script: URL,
+  args: ReadonlyArray<string> = [],
+  readyTimeoutMs = 20_000,
+  stopTimeoutMs = 5_000
+): Promise<Child> =>
   new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [...process.execArgv, script.pathname, ...args], {
       stdio: ["pipe", "pipe", "inherit"]
@@ -42,7 +52,7 @@ export const child = (script: URL, args: ReadonlyArray<string> = [], readyTimeou
     const exited = new Promise<void>((done) => proc.once("exit", () => done()))
     const stop = async () => {
       proc.stdin.end()
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000)
+      const timer = setTimeout(() => proc.kill("SIGKILL"), stopTimeoutMs)
       await exited
       clearTimeout(timer)
     }
@@ -50,21 +60,55 @@ export const child = (script: URL, args: ReadonlyArray<string> = [], readyTimeou
       proc.kill("SIGKILL")
       reject(new Error(`${script.pathname} did not start within ${readyTimeoutMs} ms`))
     }, readyTimeoutMs)
+    // The ready line is the first that starts with the port; other output (a
+    // server's log lines) is skipped, and everything is dropped once ready.
     let out = ""
+    let ready = false
     proc.stdout.setEncoding("utf8")
     proc.stdout.on("data", (chunk: string) => {
+      if (ready) return
       out += chunk
-      const end = out.indexOf("\n")
-      if (end < 0) return
-      clearTimeout(timer)
-      const line = out.slice(0, end).trim()
-      resolve({ port: Number(line.split(" ")[0]), line, stop })
+      for (let end = out.indexOf("\n"); end >= 0; end = out.indexOf("\n")) {
+        const line = out.slice(0, end).trim()
+        out = out.slice(end + 1)
+        if (!/^\d+(\s|$)/.test(line)) continue
+        ready = true
+        clearTimeout(timer)
+        const send = (text: string) => void proc.stdin.write(`${text}\n`)
+        return resolve({ pid: proc.pid!, port: Number(line.split(" ")[0]), line, send, stop })
+      }
     })
     proc.once("exit", (code) => {
       clearTimeout(timer)
       reject(new Error(`${script.pathname} exited (${code}) before it was ready`))
     })
   })
+
+/** The JSON a child writes to `file` (atomically), once it is there; undefined after `timeoutMs`. */
+export const waitForFile = async (file: string, timeoutMs = 15_000): Promise<unknown> => {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
+    if (Fs.existsSync(file)) {
+      const data = JSON.parse(Fs.readFileSync(file, "utf8")) as unknown
+      Fs.rmSync(file, { force: true })
+      return data
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return undefined
+}
+
+let asked = 0
+
+/** A temporary file name for a child's answer. */
+export const answerFile = (what: string) =>
+  Path.join(os.tmpdir(), `agentbay-bench-${what}-${process.pid}-${++asked}.json`)
+
+/** Sends `<command> <file>` to a child and returns the JSON it writes there (undefined if none came). */
+export const ask = (target: Child, command: string): Promise<unknown> => {
+  const file = answerFile(command)
+  target.send(`${command} ${file}`)
+  return waitForFile(file)
+}
 
 /**
  * The baseline: one POST with a keep-alive agent, the body read and parsed,
@@ -96,7 +140,7 @@ export const rawCall = (base: string, action: string, form: string) => {
 
 export const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ")
 
-const median = (xs: ReadonlyArray<number>) => {
+export const median = (xs: ReadonlyArray<number>) => {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
@@ -145,7 +189,8 @@ export const printTimes = (results: ReadonlyArray<Result>) => {
   console.log(`(${baseline!.rounds.length} rounds)`)
 }
 
-const gc = (() => {
+/** A full GC (the flag is set at run time, so no node option is needed). */
+export const gc = (() => {
   v8.setFlagsFromString("--expose-gc")
   return runInNewContext("gc") as () => void
 })()

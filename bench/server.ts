@@ -1,10 +1,11 @@
 // The bench's trivial AgentBay-shaped server, run in a child process so that its
 // CPU does not compete with the client's event loop. Answers every request with
-// a GetSession envelope; prints its port on stdout and exits when stdin closes.
+// a GetSession envelope (the one given as the first argument, else a fixed one);
+// prints its port on stdout and exits when stdin closes.
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
-const reply = Buffer.from(JSON.stringify({
+const reply = Buffer.from(process.argv[2] ?? JSON.stringify({
   RequestId: "r-1",
   Success: true,
   Code: "ok",
