@@ -2,8 +2,8 @@
 // labels, gets, pause and resume, files, lists, sleeps) under injected faults
 // (transport errors, 503 envelopes, timeouts, slow calls, slow transitions) and
 // random interruptions, against the fake (1,000 workflows) and against the
-// local runtime with real bubblewrap sandboxes (300: each create and delete
-// starts and kills a sandbox). Afterwards no session is live, and on the local
+// local runtime with real bubblewrap sandboxes (1,000 as well: each create and
+// delete starts and kills a sandbox). Afterwards no session is live, and on the local
 // runtime no sandbox process or tree is left. No workflow may end in a defect.
 //
 // Faults never hit the release's DeleteSessionAsync before it is sent: the
@@ -260,7 +260,7 @@ describe("leaks", () => {
     }).pipe(Effect.provide(fakeLayer(warnings.layer)))
   }, 120_000)
 
-  it.live("the local runtime (bubblewrap): 300 scoped workflows under faults and interruptions leave no live session, process or tree", () => {
+  it.live("the local runtime (bubblewrap): 1,000 scoped workflows under faults and interruptions leave no live session, process or tree", () => {
     const seed = seedOf("leaks/local")
     const r = rng(seed)
     const faults: Record<string, number> = {}
@@ -310,7 +310,7 @@ describe("leaks", () => {
         )))
     return Effect.gen(function*() {
       const info = yield* AgentBayLocal.Info
-      const plans = Array.from({ length: 300 }, (_, n) => plan(r, n))
+      const plans = Array.from({ length: 1_000 }, (_, n) => plan(r, n))
       const started = Date.now()
       const outcomes = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => runAll(bay, plans, 16)).pipe(
         Effect.provide(sdk(chaos))
@@ -334,7 +334,7 @@ describe("leaks", () => {
       assert.deepStrictEqual(processes.map((p) => p.pid), [], "no sandbox process afterwards")
       assert.deepStrictEqual(trees, [], "no sandbox tree afterwards")
     }).pipe(Effect.provide(server), Effect.provide(captureWarnings().layer))
-  }, 150_000)
+  }, 300_000)
 
   it.live("reap: the sessions of a SIGKILLed client (short ttl) are found and deleted by another process after their expiry", () => {
     const key = Redacted.make("akl-chaos-reap-0123456789")
