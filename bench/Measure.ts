@@ -1,6 +1,7 @@
 // Helpers of the throughput, latency and memory sections of `pnpm bench`:
 // percentiles, concurrent callers, a process tree's memory from /proc, bare
 // process spawns (the sandbox baseline) and a small table printer.
+import * as Effect from "effect/Effect"
 import { execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 
@@ -179,3 +180,23 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
 }
 
 export const fmt = (x: number, digits = 1): string => Number.isFinite(x) ? x.toFixed(digits) : "n/a"
+
+/**
+ * `callers` fibers in one Effect program, each running `call` until `windowMs`
+ * has passed: the calls per second of them all together.
+ */
+export const fiberRate = <E, R>(call: Effect.Effect<unknown, E, R>, callers: number, windowMs: number) =>
+  Effect.gen(function*() {
+    let count = 0
+    const start = performance.now()
+    const end = start + windowMs
+    const caller = Effect.whileLoop({
+      while: () => performance.now() < end,
+      body: () => call,
+      step: () => {
+        count++
+      }
+    })
+    yield* Effect.all(Array.from({ length: callers }, () => caller), { concurrency: "unbounded", discard: true })
+    return count / ((performance.now() - start) / 1000)
+  })

@@ -27,21 +27,7 @@ export const concurrent = async (ctx: Report.Context, options: { readonly window
   try {
     const getSession = Effect.flatMap(AgentBayClient.AgentBayClient, (c) => c.getSession("s-1"))
     // 16 fibers in one Effect program, each calling until the window ends.
-    const fibers = (windowMs: number) =>
-      runtime.runPromise(Effect.gen(function*() {
-        let count = 0
-        const start = performance.now()
-        const end = start + windowMs
-        const caller = Effect.whileLoop({
-          while: () => performance.now() < end,
-          body: () => getSession,
-          step: () => {
-            count++
-          }
-        })
-        yield* Effect.all(Array.from({ length: CALLERS }, () => caller), { concurrency: "unbounded", discard: true })
-        return count / ((performance.now() - start) / 1000)
-      }))
+    const fibers = (windowMs: number) => runtime.runPromise(Measure.fiberRate(getSession, CALLERS, windowMs))
     const contenders = [
       { name: "raw node:http keep-alive (baseline)", rate: (ms: number) => Measure.rate(CALLERS, ms, raw.call) },
       { name: "AgentBayClient.getSession, 16 fibers", rate: fibers },

@@ -59,21 +59,7 @@ export const local = async (
     trivial = await Bench.child(new URL("./server.ts", import.meta.url), [envelope])
     const rawTrivial = Bench.rawCall(`http://127.0.0.1:${trivial.port}`, "GetSession", LocalRig.getSessionForm(rig, session.id))
     closers.push(rawTrivial.close)
-    const fibers = (windowMs: number) =>
-      rig.run(Effect.gen(function*() {
-        let count = 0
-        const start = performance.now()
-        const end = start + windowMs
-        const caller = Effect.whileLoop({
-          while: () => performance.now() < end,
-          body: () => getSession,
-          step: () => {
-            count++
-          }
-        })
-        yield* Effect.all(Array.from({ length: CALLERS }, () => caller), { concurrency: "unbounded", discard: true })
-        return count / ((performance.now() - start) / 1000)
-      }))
+    const fibers = (windowMs: number) => rig.run(Measure.fiberRate(getSession, CALLERS, windowMs))
     console.log(`\n=== 3. GetSession throughput, ${CALLERS} concurrent keep-alive callers: ${options.rateRounds} interleaved windows of ${options.windowMs} ms`)
     console.log(`envelope: ${envelope.length} bytes; load average ${Bench.load()}`)
     const rates = await Measure.rates([
