@@ -193,8 +193,8 @@ export declare namespace BackendSessions {
     /**
      * One sweep now: deletes up to `sweepBatch` sessions past `sessionTtl` and
      * purges gone records past `retention` (each only when configured). The
-     * layer runs it on the `Clock`; each delete takes the transition lock alone,
-     * so requests interleave with a sweep.
+     * layer runs it on the `Clock`; each delete takes its session's transition
+     * lock alone, so requests interleave with a sweep.
      */
     readonly sweep: Effect.Effect<Swept>
     /** Changes how long transitions started from now on take (the fake's `setTransitionDelay`). */
@@ -235,6 +235,28 @@ const hex = (bytes: number) =>
 // Compare-and-set races (a concurrent settle) are retried this many times.
 const attempts = 3
 
+// A lock per key (session id), made on first use and dropped when its last user is done.
+const keyedLock = () => {
+  const held = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>()
+  return (key: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => {
+        let lock = held.get(key)
+        if (lock === undefined) {
+          lock = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 }
+          held.set(key, lock)
+        }
+        lock.users++
+        return lock
+      }),
+      (lock) => lock.semaphore.withPermits(1)(self),
+      (lock) =>
+        Effect.sync(() => {
+          if (--lock.users === 0) held.delete(key)
+        })
+    )
+}
+
 /**
  * @since 0.1.0
  * @category constructors
@@ -257,8 +279,10 @@ export const make = (
         if (delays.delete !== undefined) deleteDelay = millis(delays.delete)
       })
     const idPrefix = options.idPrefix ?? "local"
-    // Transitions of existing sessions are read-decide-write: one at a time.
-    const lock = yield* Effect.makeSemaphore(1)
+    // Transitions of an existing session are read-decide-write, then its sandbox effect: one at a time per
+    // session, so no second transition of that session reads the state before the first has written it and
+    // its sandbox has been paused, resumed or destroyed. Different sessions' transitions run side by side.
+    const locked = keyedLock()
 
     // Writes `next` if the row still holds what we read; says whether it did.
     const write = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>
@@ -345,7 +369,7 @@ export const make = (
       operation: Lifecycle.Operation,
       options?: { readonly immediate?: boolean | undefined }
     ) =>
-      lock.withPermits(1)(
+      locked(id)(
         transitionOnce(owner, id, operation, options?.immediate ? 0 : operation === "delete" ? deleteDelay : delay, attempts)
       ).pipe(
         Effect.uninterruptible,
@@ -355,7 +379,7 @@ export const make = (
       )
 
     const setLabels = (owner: string, id: string, labels: Readonly<Record<string, string>>) =>
-      lock.withPermits(1)(
+      locked(id)(
         Effect.gen(function*() {
           yield* getLive(owner, id, "setLabels")
           yield* store.setLabels(id, labels, yield* Clock.currentTimeMillis)

@@ -51,6 +51,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Launch from "./internal/sandboxLaunch.js"
 import * as LocalFiles from "./LocalFiles.js"
+import * as Locks from "./internal/sandboxLocks.js"
 import * as Proc from "./internal/sandboxProcess.js"
 
 /**
@@ -177,6 +178,9 @@ const initArgv = ["sh", "-c", "echo ready && exec sleep 2147483647"]
 const initReadyLimit = 10_000
 const exitLimit = 2_000
 
+/** The permits of the layer-wide lock: every operation takes one, the scope's close takes them all. */
+const everyone = 2 ** 30
+
 interface Entry {
   init: Proc.Child | undefined
   readonly execs: Set<Proc.Child>
@@ -208,8 +212,13 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     }).pipe(Effect.mapError((reason) => fail("", "layer", `bubblewrap requested but not usable: ${reason}`)))
 
     const entries = new Map<string, Entry>()
-    const lock = yield* Effect.makeSemaphore(1)
-    const locked = lock.withPermits(1)
+    // One session's operations run one at a time; different sessions' run side by side. Each also holds a
+    // permit of the layer-wide lock, which the scope's close takes whole: it waits for the operations under
+    // way, and nothing starts after it.
+    const sessionLock = Locks.keyed()
+    const layerLock = yield* Effect.makeSemaphore(everyone)
+    const locked = (sessionId: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      sessionLock(sessionId)(layerLock.withPermits(1)(self))
 
     const tree = (sessionId: string): Launch.Tree => {
       if (!isValidSessionId(sessionId)) throw fail(sessionId, "root", "invalid session id")
@@ -228,27 +237,43 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     const members = (live: ReadonlyArray<Proc.Child>) =>
       Proc.members(live.map((child) => child.pid), Proc.processTable())
 
-    /** Kills the children and everything they started; returns once they have exited (bounded). */
+    /** Waits (bounded, in real time) for the children's exit events. */
+    const exited = (live: ReadonlyArray<Proc.Child>, limit: number): Effect.Effect<void> =>
+      Effect.asVoid(Proc.firstOf(Effect.forEach(live, (child) => child.exited, { discard: true }), Proc.sleepReal(limit)))
+
+    /**
+     * Kills the children and everything they started; returns once they have exited (bounded).
+     *
+     * Under bubblewrap each child is a bwrap whose one child is PID 1 of the sandbox's PID namespace: killing
+     * that one makes the kernel kill the whole namespace, and bwrap reaps it and exits by itself. So the
+     * inside is found from bwrap's own list of children, not the host's process table; the table is read
+     * only when that list is not available or a bwrap is still alive after the first kill.
+     */
     const kill = (targets: ReadonlyArray<Proc.Child>): Effect.Effect<void> =>
       Effect.gen(function*() {
         const live = targets.filter((child) => !child.hasExited())
         if (live.length === 0) return
-        const allExited = () => live.every((child) => child.hasExited())
         if (launcher.insideFirst) {
+          const direct = live.map((child) => Proc.childrenOf(child.pid))
           const roots = new Set(live.map((child) => child.pid))
-          const inside = members(live).filter((entry) => !roots.has(entry.pid))
-          for (const entry of inside) Proc.sendSignal(entry.pid, "SIGKILL")
+          const inside = direct.every((pids) => pids !== undefined)
+            ? direct.flatMap((pids) => pids ?? [])
+            : members(live).map((entry) => entry.pid).filter((pid) => !roots.has(pid))
+          for (const pid of inside) Proc.sendSignal(pid, "SIGKILL")
           for (const child of live) Proc.sendSignal(child.pid, "SIGCONT") // a paused bwrap must run to reap
-          if (inside.length > 0) yield* Proc.waitUntil(allExited, exitLimit / 2)
+          if (inside.length > 0) yield* exited(live, exitLimit / 2)
         }
-        const rest = members(live.filter((child) => !child.hasExited()))
-        for (const child of live) Proc.sendSignal(-child.pid, "SIGKILL")
+        // Past this point only for the process level, or a bwrap that did not exit (or had no child yet).
+        const left = live.filter((child) => !child.hasExited())
+        if (left.length === 0) return
+        const rest = members(left)
+        for (const child of left) Proc.sendSignal(-child.pid, "SIGKILL")
         for (const entry of rest) Proc.sendSignal(entry.pid, "SIGKILL")
-        yield* Proc.waitUntil(allExited, exitLimit)
+        yield* exited(left, exitLimit)
       }).pipe(Effect.uninterruptible)
 
     yield* Effect.addFinalizer(() =>
-      locked(Effect.suspend(() => {
+      layerLock.withPermits(everyone)(Effect.suspend(() => {
         const all = [...entries.values()].flatMap(children)
         entries.clear()
         return kill(all)
@@ -284,7 +309,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
           entry.paused = false
           entries.set(sessionId, entry)
         })
-      ).pipe(locked)
+      ).pipe(locked(sessionId))
 
     const spawnExec = (sessionId: string, argv: ReadonlyArray<string>, options: ExecOptions) =>
       Effect.gen(function*() {
@@ -303,7 +328,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
         )
         entry.execs.add(child)
         return [entry, child] as const
-      }).pipe(locked)
+      }).pipe(locked(sessionId))
 
     const exec = (sessionId: string, argv: ReadonlyArray<string>, options: ExecOptions = {}) =>
       Effect.acquireUseRelease(
@@ -337,7 +362,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
           for (const member of running) Proc.sendSignal(member.pid, "SIGSTOP")
           yield* Proc.sleepReal(5)
         }
-      }).pipe(locked)
+      }).pipe(locked(sessionId))
 
     const resume = (sessionId: string) =>
       Effect.gen(function*() {
@@ -350,7 +375,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
           for (const member of stopped()) Proc.sendSignal(member.pid, "SIGCONT")
           return stopped().length === 0
         }, exitLimit, 5)
-      }).pipe(locked)
+      }).pipe(locked(sessionId))
 
     const destroy = (sessionId: string) =>
       Effect.gen(function*() {
@@ -364,7 +389,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
         yield* Effect.tryPromise(() => Fs.rm(root, { recursive: true, force: true })).pipe(
           Effect.catchAll((error) => Effect.logWarning(`Sandbox: could not remove ${root}`, error))
         )
-      }).pipe(locked)
+      }).pipe(locked(sessionId))
 
     const pids = (sessionId: string) =>
       Effect.sync(() => {

@@ -22,6 +22,8 @@ export interface Child {
   readonly done: Effect.Effect<Completion>
   /** Completes with `true` at the first byte on stdout, `false` if the child ends without writing any. */
   readonly firstOutput: Effect.Effect<boolean>
+  /** Completes once the child has exited (its output may still be arriving). */
+  readonly exited: Effect.Effect<void>
   readonly hasExited: () => boolean
   /** The output so far (stderr of a child that failed to start, for instance). */
   readonly stderrSoFar: () => string
@@ -97,6 +99,8 @@ export const spawnChild = (options: SpawnOptions): Effect.Effect<Child, string> 
     const firstOutput = new Promise<boolean>((resolve) => (sawOutput = resolve))
     let finish: (completion: Completion) => void = () => {}
     const done = new Promise<Completion>((resolve) => (finish = resolve))
+    let markExited: () => void = () => {}
+    const exitedPromise = new Promise<void>((resolve) => (markExited = resolve))
     let exitCode = 0
     let completed = false
     const complete = () => {
@@ -122,6 +126,7 @@ export const spawnChild = (options: SpawnOptions): Effect.Effect<Child, string> 
     child.on("exit", (code, signal) => {
       exited = true
       exitCode = exitCodeOf(code, signal)
+      markExited()
       sawOutput(false)
       sendSignal(-child.pid!, "SIGKILL") // nothing the child left in its group outlives it
       setTimeout(complete, closeGrace).unref()
@@ -133,6 +138,7 @@ export const spawnChild = (options: SpawnOptions): Effect.Effect<Child, string> 
         pid: child.pid!,
         done: Effect.promise(() => done),
         firstOutput: Effect.promise(() => firstOutput),
+        exited: Effect.promise(() => exitedPromise),
         hasExited: () => exited,
         stderrSoFar: () => stderr.text(),
         dropOutput: () => {
@@ -169,6 +175,20 @@ const readStat = (pid: number): ProcEntry | undefined => {
     // The command name (field 2) is in parentheses and may contain spaces or parentheses itself.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     return { pid, state: rest[0]!, ppid: Number(rest[1]) }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The direct children of a (single-threaded) process, from `/proc/<pid>/task/<pid>/children`: one small read
+ * instead of the whole process table. `undefined` when the kernel does not offer that file (no
+ * CONFIG_PROC_CHILDREN) or the process is gone.
+ */
+export const childrenOf = (pid: number): ReadonlyArray<number> | undefined => {
+  try {
+    const text = Fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    return text.split(" ").filter((word) => word !== "").map(Number)
   } catch {
     return undefined
   }
