@@ -4,7 +4,8 @@
  * merged query and form fields, this module checks the key (`BackendAuth`),
  * decodes the fields with the same per-action schemas the client encodes with
  * (`WireSession`, `WireContext`), runs the action on `BackendSessions`, encodes
- * `Data` with the same descriptor and answers `[httpStatus, envelope]`. It never fails: every domain failure becomes
+ * `Data` with the same descriptor (or, for `Data` built from stored rows, builds
+ * it in its wire form directly) and answers `[httpStatus, envelope]`. It never fails: every domain failure becomes
  * an error envelope, a defect a generic 500 (logged). Codes and statuses are the
  * spec's Local choices (wire-protocol.md §2.3).
  *
@@ -55,11 +56,29 @@ export interface Reply {
 const hex = (bytes: number) =>
   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
 
+// Request ids are 16 upper-case hex digits (8 random bytes), cut from a pool
+// refilled 1,024 ids at a time: building each from its own `getRandomValues`,
+// `Array.from`, `map` and `join` was 2 % of the local server's CPU under 16
+// GetSession callers (BENCHMARKS.md §3a). They are not secrets.
+const hexByte = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0").toUpperCase())
+const idBytes = new Uint8Array(8 * 1024)
+let idNext = idBytes.length
+
 /**
  * @since 0.1.0
  * @category utils
  */
-export const makeRequestId = (): string => hex(8).toUpperCase()
+export const makeRequestId = (): string => {
+  if (idNext === idBytes.length) {
+    crypto.getRandomValues(idBytes)
+    idNext = 0
+  }
+  const b = idBytes
+  const i = idNext
+  idNext = i + 8
+  return hexByte[b[i]!]! + hexByte[b[i + 1]!]! + hexByte[b[i + 2]!]! + hexByte[b[i + 3]!]! +
+    hexByte[b[i + 4]!]! + hexByte[b[i + 5]!]! + hexByte[b[i + 6]!]! + hexByte[b[i + 7]!]!
+}
 
 /**
  * An error envelope; `HttpStatusCode` equals the HTTP status.
@@ -183,6 +202,9 @@ const decodeParams = <P, PI extends Wire.Form>(action: Wire.Action<string, P, PI
   })
 }
 
+const reply = ({ data, page }: Outcome<unknown>): Reply =>
+  data === undefined ? success(page) : success({ Data: data, ...page })
+
 // Decode the fields with the action's own schema, run, encode `Data` with the same descriptor.
 const on = <P, PI extends Wire.Form, D, DI>(
   action: Wire.Action<string, P, PI, D, DI>,
@@ -197,24 +219,58 @@ const on = <P, PI extends Wire.Form, D, DI>(
     )
   )]
 
+// Hot path (BENCHMARKS.md §3a: Schema-encoding every reply's `Data` was 9.9 %
+// of the local server's CPU under 16 GetSession callers): for `Data` the
+// backend builds itself from stored rows, `run` returns it already in its wire
+// form (`DI`, checked by the compiler) and it is sent as is, with no Schema
+// pass. Schema output follows the schema's field order, so `run` writes the
+// fields in that order too (the bytes stay identical).
+const onWire = <P, PI extends Wire.Form, D, DI>(
+  action: Wire.Action<string, P, PI, D, DI>,
+  run: (params: P, ctx: Caller) => Effect.Effect<Outcome<DI>, Failure>
+): readonly [string, Handler] => [action.name, (fields, ctx) =>
+  Effect.suspend(() => decodeParams(action, fields)).pipe(
+    Effect.flatMap((params) => run(params, ctx)),
+    Effect.map(reply)
+  )]
+
 const urls = (host: string, id: string) => ({
   resource: `http://${host}/resource/${id}`,
   link: `http://${host}/link/${id}`
 })
 
-const sessionData = (row: SessionRow, host: string) => ({
+// The constant catalogue as `ToolList` JSON text, encoded once at start-up: it
+// is 6,483 of GetSession's 6,950 envelope bytes, and re-encoding it on every
+// GetSession and CreateMcpSession was most of their Schema cost (BENCHMARKS.md §3a).
+const toolListText: string = Schema.encodeSync(WireSession.ToolListJson)(BackendTools.catalogue)
+
+// `ToolList` is the tool -> server mapping; without a LinkUrl the official
+// client keeps every tool call on CallMcpTool (spec: semantics.md §3.7).
+const createdData = (row: SessionRow, host: string): Schema.Schema.Encoded<typeof WireSession.CreateMcpSession.data> => ({
   SessionId: row.id,
-  // The tool -> server mapping; without a LinkUrl the official client keeps
-  // every tool call on CallMcpTool (spec: semantics.md §3.7).
-  ToolList: BackendTools.catalogue,
-  ResourceUrl: urls(host, row.id).resource,
   Success: true,
+  ResourceUrl: urls(host, row.id).resource,
   Token: row.token,
   AppInstanceId: `ai-${row.id}`,
   ResourceId: `res-${row.id}`,
   HttpPort: "",
   NetworkInterfaceIp: "",
-  VpcResource: false
+  VpcResource: false,
+  ToolList: toolListText
+})
+
+const sessionData = (row: SessionRow, host: string): Schema.Schema.Encoded<typeof WireSession.GetSession.data> => ({
+  SessionId: row.id,
+  Status: row.status,
+  Success: true,
+  ResourceUrl: urls(host, row.id).resource,
+  Token: row.token,
+  AppInstanceId: `ai-${row.id}`,
+  ResourceId: `res-${row.id}`,
+  HttpPort: "",
+  NetworkInterfaceIp: "",
+  VpcResource: false,
+  ToolList: toolListText
 })
 
 const none = <D>(): Outcome<D> => ({})
@@ -283,25 +339,22 @@ export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions 
     })
 
   const handlers = new Map<string, Handler>([
-    on(WireSession.CreateMcpSession, ({ ImageId, Labels, ...rest }, ctx) =>
+    onWire(WireSession.CreateMcpSession, ({ ImageId, Labels, ...rest }, ctx) =>
       sessions.create({ owner: ctx.owner, imageId: ImageId, labels: Labels ?? {}, params: rest }).pipe(
-        Effect.map((row) => ({ data: sessionData(row, ctx.host) }))
+        Effect.map((row) => ({ data: createdData(row, ctx.host) }))
       )),
-    on(WireSession.GetSession, (p, ctx) =>
-      Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => {
-        const { SessionId, ...rest } = sessionData(row, ctx.host)
-        return { data: { SessionId, Status: row.status, ...rest } }
-      })),
-    on(WireSession.GetSessionDetail, (p, ctx) =>
+    onWire(WireSession.GetSession, (p, ctx) =>
+      Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({ data: sessionData(row, ctx.host) }))),
+    onWire(WireSession.GetSessionDetail, (p, ctx) =>
       Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({
         data: {
           Status: Lifecycle.detailStatus(row.status),
+          AppInstanceId: `ai-${row.id}`,
           ImageId: row.imageId,
-          RegionId: "local",
-          AppInstanceId: `ai-${row.id}`
+          RegionId: "local"
         }
       }))),
-    on(WireSession.ListSession, (p, ctx) =>
+    onWire(WireSession.ListSession, (p, ctx) =>
       Effect.gen(function*() {
         const limit = p.MaxResults ?? 10
         const after = p.NextToken === undefined || p.NextToken === "" ? Option.some(0) : PageToken.decode(p.NextToken)
@@ -332,7 +385,7 @@ export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions 
     on(WireSession.ReleaseMcpSession, (p, ctx) =>
       Effect.as(sessions.transition(ctx.owner, p.SessionId, "delete", { immediate: true }), none<unknown>())),
     on(WireSession.CallMcpTool, callTool),
-    on(WireSession.ListMcpTools, () => Effect.succeed({ data: BackendTools.catalogue })),
+    onWire(WireSession.ListMcpTools, () => Effect.succeed({ data: toolListText })),
     on(
       WireSession.SetLabel,
       (p, ctx) => Effect.as(sessions.setLabels(ctx.owner, p.SessionId, p.Labels), none<unknown>())
@@ -376,15 +429,16 @@ export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions 
 
   const handle = (fields: Wire.Form, request: RequestInfo): Effect.Effect<Reply> => {
     const action = fields.Action ?? ""
-    const run = Effect.gen(function*() {
+    // Plain `suspend`, no generator: 7-9 % more handled GetSession per second in process.
+    const run = Effect.suspend((): Effect.Effect<Reply, Failure> => {
       const owner = auth.authenticate(fields.Authorization)
-      if (Option.isNone(owner)) return yield* new AuthError({ action, code: Wire.Code.InvalidApiKey, status: 401 })
-      if (action === "") return failure(400, Wire.Code.InvalidParameter, "Action: is missing")
+      if (Option.isNone(owner)) return new AuthError({ action, code: Wire.Code.InvalidApiKey, status: 401 })
+      if (action === "") return Effect.succeed(failure(400, Wire.Code.InvalidParameter, "Action: is missing"))
       const handler = handlers.get(action)
       if (handler === undefined) {
-        return failure(404, Wire.Code.ActionNotFound, `Action ${action} is not supported by this backend`)
+        return Effect.succeed(failure(404, Wire.Code.ActionNotFound, `Action ${action} is not supported by this backend`))
       }
-      return yield* handler(fields, { owner: owner.value, host: request.host })
+      return handler(fields, { owner: owner.value, host: request.host })
     })
     return run.pipe(
       Effect.catchAll((e) =>
@@ -401,7 +455,9 @@ export const make: Effect.Effect<BackendRuntime.Service, never, BackendSessions 
           failure(500, Wire.Code.InternalError, "Internal error")
         )
       ),
-      Effect.withSpan("BackendRuntime.handle", { attributes: { "agentbay.action": action } })
+      // No stack trace: capturing one per request was 1.5 % of the local
+      // server's CPU under 16 GetSession callers (BENCHMARKS.md §3a).
+      Effect.withSpan("BackendRuntime.handle", { attributes: { "agentbay.action": action }, captureStackTrace: false })
     )
   }
 
