@@ -284,28 +284,64 @@ const fieldsOf = (request: HttpServerRequest.HttpServerRequest, share: Share, op
       const busy = "The server is busy receiving other requests: retry later"
       return Either.left(closing(fail(503, serviceUnavailable, busy)))
     }
-    let form: Record<string, string> = {}
-    if (body.bytes.length > 0) {
-      if (!isForm(request.headers["content-type"])) {
-        return Either.left(fail(400, Wire.Code.InvalidParameter, "body: must be application/x-www-form-urlencoded"))
-      }
-      let text: string
-      try {
-        text = utf8.decode(body.bytes)
-      } catch {
-        return Either.left(fail(400, Wire.Code.InvalidParameter, "body: is not valid UTF-8"))
-      }
-      const decoded = decodeForm(text)
-      if (Either.isLeft(decoded)) return Either.left(fail(400, Wire.Code.InvalidParameter, `body: ${decoded.left}`))
-      form = decoded.right
-    }
-
-    const fields: Record<string, string> = { ...query.right, ...form }
-    const action = query.right.Action ?? request.headers["x-acs-action"]
-    if (action === undefined) delete fields.Action
-    else fields.Action = action
-    return Either.right(fields)
+    return Either.mapLeft(
+      mergeFields(query.right, body.bytes, request.headers["content-type"], request.headers["x-acs-action"]),
+      answer
+    )
   })
+
+/**
+ * The action's fields from a decoded query and the raw body: the body must be
+ * a UTF-8 form when it is not empty; its fields win over the query's; `Action`
+ * comes from the query, else from the `x-acs-action` header. A refused body is
+ * its error envelope. (The server's router and the fake's in-memory transport
+ * both read requests with it.)
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const mergeFields = (
+  query: Readonly<Record<string, string>>,
+  body: Uint8Array | undefined,
+  contentType: string | undefined,
+  actionHeader: string | undefined
+): Either.Either<Record<string, string>, BackendRuntime.Reply> => {
+  const refuse = (message: string) => Either.left(BackendRuntime.failure(400, Wire.Code.InvalidParameter, message))
+  let form: Record<string, string> = {}
+  if (body !== undefined && body.length > 0) {
+    if (!isForm(contentType)) return refuse("body: must be application/x-www-form-urlencoded")
+    let text: string
+    try {
+      text = utf8.decode(body)
+    } catch {
+      return refuse("body: is not valid UTF-8")
+    }
+    const decoded = decodeForm(text)
+    if (Either.isLeft(decoded)) return refuse(`body: ${decoded.left}`)
+    form = decoded.right
+  }
+  const fields: Record<string, string> = { ...query, ...form }
+  const action = query.Action ?? actionHeader
+  if (action === undefined) delete fields.Action
+  else fields.Action = action
+  return Either.right(fields)
+}
+
+/**
+ * The envelope for a request to anything but `POST /` or `GET /`: 404, or 405
+ * for another method on `/`; undefined for those two.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const wrongRoute = (path: string, method: string): BackendRuntime.Reply | undefined =>
+  path !== "/" ? noApi(path) : method !== "POST" && method !== "GET" ? notAllowed(method) : undefined
+
+const noApi = (path: string) =>
+  BackendRuntime.failure(404, Wire.Code.ActionNotFound, `No API at ${path.slice(0, 200)}: use POST or GET on /`)
+
+const notAllowed = (method: string) =>
+  BackendRuntime.failure(405, Wire.Code.ActionNotFound, `Method ${method} is not allowed: use POST or GET on /`)
 
 const respond = (fallbackHost: string, options: Options & Limits, budget: ReturnType<typeof makeBudget>) =>
   Effect.gen(function*() {
@@ -343,10 +379,8 @@ export const notFound: Effect.Effect<
   never,
   HttpServerRequest.HttpServerRequest
 > = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-    const path = targetOf(request.url).split("?")[0]
-    return path === "/"
-      ? fail(405, Wire.Code.ActionNotFound, `Method ${request.method} is not allowed: use POST or GET on /`)
-      : fail(404, Wire.Code.ActionNotFound, `No API at ${path.slice(0, 200)}: use POST or GET on /`)
+    const path = targetOf(request.url).split("?")[0]!
+    return answer(path === "/" ? notAllowed(request.method) : noApi(path))
   })
 
 /**

@@ -1,21 +1,31 @@
 /**
  * An `HttpClient` whose every request is answered in memory by the backend's
- * router (`BackendHttp`), in the caller's fiber: no socket, and the backend's
- * `Clock` is the caller's, so a `TestClock` drives it. The fake gives it to the
- * real `AgentBayClient`, so a test goes through the same request encoding,
+ * runtime, in the caller's fiber: no socket, and the backend's `Clock` is the
+ * caller's, so a `TestClock` drives it. The fake gives it to the real
+ * `AgentBayClient`, so a test goes through the same request encoding,
  * envelope decoding and error mapping as production.
+ *
+ * It answers as `BackendHttp`'s router does, without its web objects: the
+ * request's query and form body are decoded with `BackendHttp.decodeForm` and
+ * merged the same way (the body wins, the action comes from the query or the
+ * `x-acs-action` header), then `BackendRuntime.handle` answers, and its
+ * envelope is the JSON body of the response. Other paths and methods, malformed
+ * or oversized bodies get the router's envelopes. What it leaves out: the
+ * router's budget of body bytes in flight (the body is already in memory).
  *
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Wire from "@effect-agentbay/core/Wire"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as BackendHttp from "./BackendHttp.js"
-import type * as BackendRuntime from "./BackendRuntime.js"
+import * as BackendRuntime from "./BackendRuntime.js"
+import * as MemoryResponse from "./internal/memoryResponse.js"
 
 /**
  * The host the fake's client is pointed at (never resolved).
@@ -25,50 +35,99 @@ import type * as BackendRuntime from "./BackendRuntime.js"
  */
 export const endpoint = "http://agentbay.test"
 
-const bodyOf = (request: HttpClientRequest.HttpClientRequest): BodyInit | undefined => {
+const host = new URL(endpoint).host
+
+const encoder = new TextEncoder()
+
+// The body as the server would receive it: bytes (a string is sent as UTF-8),
+// or undefined for none. Form data and streams are not what the AgentBay client
+// sends: they count as no body, as before.
+const bodyOf = (request: HttpClientRequest.HttpClientRequest): Uint8Array | undefined => {
   const body = request.body
   switch (body._tag) {
-    case "Empty":
-      return undefined
     case "Uint8Array":
-      return body.body as BodyInit
+      return body.body
     case "Raw":
-      return body.body as BodyInit
+      return typeof body.body === "string"
+        ? encoder.encode(body.body)
+        : body.body instanceof Uint8Array
+        ? body.body
+        : undefined
     default:
-      // Form data and streams are not what the AgentBay client sends.
       return undefined
   }
 }
 
+const fail = (status: number, code: string, message: string) => Either.left(BackendRuntime.failure(status, code, message))
+
+// The request's path and query as a server sees them (no fragment). The client
+// never puts a query or fragment in its URL, so `UrlParams.makeUrl` (a `URL`
+// per request) is only needed when it does.
+const targetOf = (request: HttpClientRequest.HttpClientRequest): Either.Either<string, unknown> => {
+  const params = request.urlParams
+  if (request.url === endpoint + "/" && request.hash._tag === "None") {
+    return Either.right(params.length === 0 ? "/" : "/?" + UrlParams.toString(params))
+  }
+  return Either.map(UrlParams.makeUrl(request.url, params, request.hash), (url) => url.pathname + url.search)
+}
+
+// The merged fields of a request, or the envelope that refuses it: what
+// `BackendHttp`'s router and its `fieldsOf` do, minus the streaming.
+const fieldsOf = (
+  request: HttpClientRequest.HttpClientRequest,
+  target: string
+): Either.Either<Record<string, string>, BackendRuntime.Reply> => {
+  const q = target.indexOf("?")
+  const wrong = BackendHttp.wrongRoute(q < 0 ? target : target.slice(0, q), request.method)
+  if (wrong !== undefined) return Either.left(wrong)
+  const query = BackendHttp.decodeForm(q < 0 ? "" : target.slice(q + 1))
+  if (Either.isLeft(query)) return fail(400, Wire.Code.InvalidParameter, `query: ${query.left}`)
+  const bytes = bodyOf(request)
+  if (bytes !== undefined && bytes.length > BackendHttp.defaultMaxBodySize) {
+    return fail(413, Wire.Code.RequestTooLarge, `The request body exceeds ${BackendHttp.defaultMaxBodySize} bytes`)
+  }
+  return BackendHttp.mergeFields(query.right, bytes, request.headers["content-type"], request.headers["x-acs-action"])
+}
+
+const internalError = (cause: Cause.Cause<unknown>) =>
+  Effect.as(
+    Effect.logError("agentbay backend: request failed", Cause.squash(cause)),
+    BackendRuntime.failure(500, Wire.Code.InternalError, "Internal error")
+  )
+
+const toResponse = (request: HttpClientRequest.HttpClientRequest, reply: BackendRuntime.Reply) =>
+  MemoryResponse.json(request, reply.status, reply.body)
+
+const exchange = (runtime: BackendRuntime.BackendRuntime.Service, request: HttpClientRequest.HttpClientRequest) => {
+  const target = targetOf(request)
+  if (Either.isLeft(target)) {
+    return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: target.left }))
+  }
+  const fields = fieldsOf(request, target.right)
+  if (Either.isLeft(fields)) return Effect.succeed(toResponse(request, fields.left))
+  return Effect.map(
+    Effect.catchAllCause(runtime.handle(fields.right, { host }), internalError),
+    (reply) => toResponse(request, reply)
+  )
+}
+
 /**
- * Builds the client over the runtime in the context.
+ * Builds the client over the runtime in the context. It opens no HTTP client
+ * span of its own (the AgentBay client turns that span off anyway).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: Effect.Effect<HttpClient.HttpClient, never, BackendRuntime.BackendRuntime> = Effect.map(
-  Effect.context<BackendRuntime.BackendRuntime>(),
-  (context) => {
-    const app = BackendHttp.router({ host: new URL(endpoint).host })
-    return HttpClient.make((request, url) =>
-      Effect.gen(function*() {
-        const body = bodyOf(request)
-        const web = new Request(url, {
-          method: request.method,
-          headers: new Headers(request.headers as Record<string, string>),
-          ...(body === undefined ? {} : { body })
-        })
-        const response = yield* app.pipe(
-          Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(web)),
-          Effect.catchAllCause(() => Effect.succeed(HttpServerResponse.empty({ status: 500 }))),
-          Effect.provide(context)
-        )
-        return HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(response))
-      }).pipe(
-        Effect.catchAllDefect((cause) =>
-          Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))
-        )
-      )
+  BackendRuntime.BackendRuntime,
+  (runtime) =>
+    HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (effect) =>
+        Effect.flatMap(effect, (request) =>
+          Effect.catchAllDefect(
+            Effect.suspend(() => exchange(runtime, request)),
+            (cause) => Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))
+          )),
+      Effect.succeed
     )
-  }
 )

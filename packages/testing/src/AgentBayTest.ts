@@ -31,9 +31,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import { enqueue, type Queued, takeNext } from "./internal/fake.js"
+import { makeQueue } from "./internal/fake.js"
 import { type CommandHandler, make as makeSandbox } from "./internal/sandbox.js"
 
 export type { CommandHandler, CommandResult } from "./internal/sandbox.js"
@@ -220,21 +219,25 @@ export const make = (
       Effect.provideService(HttpClient.HttpClient, http),
       Effect.orDie
     )
-    const faults = yield* Ref.make<ReadonlyArray<Queued<MethodError<Method>>>>([])
-    const delays = yield* Ref.make<ReadonlyArray<Queued<Duration.Duration>>>([])
-    const calls = yield* Ref.make<ReadonlyArray<Call>>([])
+    const faults = makeQueue<MethodError<Method>>()
+    const delays = makeQueue<Duration.Duration>()
+    // Appended in place (O(1) per call); readers get a copy.
+    const calls: Array<Call> = []
 
     // Every method is recorded, then delayed and failed as queued, then run.
-    const instrument = <A, E>(method: Method, args: ReadonlyArray<unknown>, run: Effect.Effect<A, E>) =>
-      Effect.gen(function*() {
-        const at = yield* Clock.currentTimeMillis
-        yield* Ref.update(calls, (cs) => [...cs, { method, at, args }])
-        const delay = yield* takeNext(delays, method)
-        if (delay !== undefined) yield* Effect.sleep(delay)
-        const fault = yield* takeNext(faults, method)
+    // The fault is taken after the delay, so a fault queued meanwhile applies.
+    const faulted = <A, E>(method: Method, run: Effect.Effect<A, E>) =>
+      Effect.suspend(() => {
+        const fault = faults.takeNext(method)
         // `failNext` only accepts errors of this method's type.
-        if (fault !== undefined) return yield* Effect.fail(fault as E)
-        return yield* run
+        return fault !== undefined ? Effect.fail(fault as E) : run
+      })
+    const instrument = <A, E>(method: Method, args: ReadonlyArray<unknown>, run: Effect.Effect<A, E>) =>
+      Effect.clockWith((clock) => {
+        calls.push({ method, at: clock.unsafeCurrentTimeMillis(), args })
+        if (delays.size() === 0 && faults.size() === 0) return run
+        const delay = delays.takeNext(method)
+        return delay === undefined ? faulted(method, run) : Effect.zipRight(Effect.sleep(delay), faulted(method, run))
       })
     const client = Object.fromEntries(
       Object.entries(real).map(([method, f]) => [
@@ -263,17 +266,26 @@ export const make = (
       Effect.flatMap(store.findSession(id), (found) =>
         found._tag === "None" ? Effect.dieMessage(`AgentBayTest: no session ${id}`) : Effect.succeed(found.value))
     const recorded = (method?: Method) =>
-      Effect.map(Ref.get(calls), (cs) => method === undefined ? cs : cs.filter((c) => c.method === method))
+      Effect.sync((): ReadonlyArray<Call> =>
+        method === undefined ? calls.slice() : calls.filter((c) => c.method === method)
+      )
+    const counted = (method?: Method) =>
+      Effect.sync(() => {
+        if (method === undefined) return calls.length
+        let n = 0
+        for (const c of calls) if (c.method === method) n++
+        return n
+      })
     const toMillis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
 
     const handle = Backend.of({
       sessions: all,
       liveSessions: Effect.map(all, (ss) => ss.filter((s) => !Lifecycle.isGone(s.status))),
-      failNext: (method, error, next) => enqueue(faults, method, error as MethodError<Method>, next),
-      delayNext: (method, duration, next) => enqueue(delays, method, Duration.decode(duration), next),
+      failNext: (method, error, next) => faults.enqueue(method, error as MethodError<Method>, next),
+      delayNext: (method, duration, next) => delays.enqueue(method, Duration.decode(duration), next),
       setTransitionDelay: (duration) => sessions.setDelays({ transition: toMillis(duration), delete: toMillis(duration) }),
       calls: recorded,
-      callCount: (method) => Effect.map(recorded(method), (cs) => cs.length),
+      callCount: counted,
       setStatus: (id, status) =>
         Effect.gen(function*() {
           const found = yield* row(id)
