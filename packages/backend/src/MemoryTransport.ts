@@ -25,7 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as BackendHttp from "./BackendHttp.js"
 import * as BackendRuntime from "./BackendRuntime.js"
-import * as MemoryResponse from "./internal/memoryResponse.js"
+import * as MemoryResponse from "./internal/memoryTransport.js"
 
 /**
  * The host the fake's client is pointed at (never resolved).
