@@ -126,8 +126,10 @@ const statOf = (path: string, stats: Fs.Stats): FileStat => ({
 })
 
 /**
- * The session's files over its tree. The tree's `home` and `tmp` are created
- * by operations that write when missing; reads of a missing tree are `NotFound`.
+ * The session's files over its tree (made by `Sandbox.start`). A missing tree
+ * (a deleted session) is `NotFound` for every operation, writes included:
+ * nothing here recreates it, so a tool call racing its session's delete cannot
+ * bring the tree back.
  *
  * @since 0.1.0
  * @category constructors
@@ -142,16 +144,37 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
     return { ...r, host: Path.join(r.root === "home" ? tree.home : tree.tmp, ...r.components) }
   }
 
-  const ensureRoots = async () => {
-    await FsP.mkdir(tree.home, { recursive: true })
-    await FsP.mkdir(tree.tmp, { recursive: true })
+  /** The real paths of the session's home and tmp; `NotFound` when the tree is gone. */
+  const realRoots = (given: string) =>
+    Promise.all([FsP.realpath(tree.home), FsP.realpath(tree.tmp)]).catch(() =>
+      fail("NotFound", given, "the session's files do not exist")
+    )
+
+  /**
+   * Creates `dir` (a real path below the home or tmp) and its missing parents,
+   * one level at a time and never a root itself: if the tree goes away meanwhile
+   * (the session is deleted), this fails instead of bringing it back.
+   */
+  const makeDirs = async (given: string, dir: string) => {
+    const roots = await realRoots(given)
+    const missing: Array<string> = []
+    for (let current = dir; !roots.includes(current);) {
+      if (await FsP.lstat(current).then(() => true, () => false)) break
+      missing.push(current)
+      const parent = Path.dirname(current)
+      if (parent === current) fail("NotFound", given, "the session's files do not exist")
+      current = parent
+    }
+    for (const d of missing.reverse()) {
+      await FsP.mkdir(d).catch((error) => {
+        if (codeOf(error) !== "EEXIST") throw error
+      })
+    }
   }
 
   /** The real path of `host` (its missing tail appended), checked to lie in the session's home or tmp. */
   const confine = async (given: string, host: string): Promise<{ readonly real: string; readonly exists: boolean }> => {
-    const roots = await Promise.all([FsP.realpath(tree.home), FsP.realpath(tree.tmp)]).catch(() =>
-      fail("NotFound", given, "the session's files do not exist")
-    )
+    const roots = await realRoots(given)
     const missing: Array<string> = []
     let current = host
     for (;;) {
@@ -247,10 +270,9 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
 
   const write = async (given: string, bytes: Uint8Array, mode: WriteMode) => {
     if (bytes.length > maxWrite) fail("TooLarge", given, `a write of more than ${maxWrite} bytes`)
-    await ensureRoots()
     const { real, exists, components } = await follow(given)
     if (components.length === 0) fail("IsDirectory", given, "is a directory")
-    if (!exists) await FsP.mkdir(Path.dirname(real), { recursive: true })
+    if (!exists) await makeDirs(given, Path.dirname(real))
     const { handle } = await open(given, real, O_WRONLY | O_CREAT | writeFlags[mode])
     try {
       await handle.writeFile(bytes)
@@ -260,9 +282,8 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
   }
 
   const makeDirectory = async (given: string) => {
-    await ensureRoots()
     const { real, exists } = await follow(given)
-    if (!exists) await FsP.mkdir(real, { recursive: true })
+    if (!exists) await makeDirs(given, real)
     else if (!(await FsP.stat(real)).isDirectory()) fail("Exists", given, "exists and is a file")
   }
 
@@ -273,7 +294,6 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
   }
 
   const move = async (source: string, destination: string) => {
-    await ensureRoots()
     const from = await noFollow(source)
     if (!from.exists) fail("NotFound", source, "no such file or directory")
     if (resolve(destination).components.length === 0) fail("Exists", destination, "already exists")
@@ -282,7 +302,7 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
     if (to.target === from.target || to.target.startsWith(`${from.target}/`)) {
       fail("Invalid", destination, `cannot move ${source} into itself`)
     }
-    await FsP.mkdir(Path.dirname(to.target), { recursive: true }).catch((error) => {
+    await makeDirs(destination, Path.dirname(to.target)).catch((error) => {
       throw fromErrno(destination, error)
     })
     await FsP.rename(from.target, to.target)

@@ -227,6 +227,11 @@ describe("LocalFiles", () => {
       const gone = LocalFiles.make({ root: "/nonexistent/x", home: "/nonexistent/x/home", tmp: "/nonexistent/x/tmp" })
       const error = yield* Effect.flip(gone.read("a.txt", 0, 1))
       assert.deepStrictEqual([error.reason, error.message], ["NotFound", "a.txt: the session's files do not exist"])
+      // Writes do not recreate a missing tree (a tool call racing its session's delete).
+      for (const op of [gone.write("a.txt", new Uint8Array(1), "overwrite"), gone.makeDirectory("d"), gone.move("a", "b")]) {
+        assert.strictEqual(yield* reasonOf(op), "NotFound")
+      }
+      assert.isFalse(Fs.existsSync("/nonexistent/x"))
       const space = yield* LocalFiles.diskSpace(tree.root)
       assert.isTrue(space.total > 0 && space.free <= space.total)
     }))
