@@ -259,19 +259,11 @@ const createdData = (row: SessionRow, host: string): Schema.Schema.Encoded<typeo
   ToolList: toolListText
 })
 
-const sessionData = (row: SessionRow, host: string): Schema.Schema.Encoded<typeof WireSession.GetSession.data> => ({
-  SessionId: row.id,
-  Status: row.status,
-  Success: true,
-  ResourceUrl: urls(host, row.id).resource,
-  Token: row.token,
-  AppInstanceId: `ai-${row.id}`,
-  ResourceId: `res-${row.id}`,
-  HttpPort: "",
-  NetworkInterfaceIp: "",
-  VpcResource: false,
-  ToolList: toolListText
-})
+// The same fields with `Status` second, in the order of GetSession's schema (the JSON bytes follow it).
+const sessionData = (row: SessionRow, host: string): Schema.Schema.Encoded<typeof WireSession.GetSession.data> => {
+  const { SessionId, ...rest } = createdData(row, host)
+  return { SessionId, Status: row.status, ...rest }
+}
 
 const none = <D>(): Outcome<D> => ({})
 

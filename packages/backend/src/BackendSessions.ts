@@ -23,6 +23,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { BackendSandbox, type SandboxError } from "./BackendSandbox.js"
 import * as BackendStore from "./BackendStore.js"
+import * as KeyedLock from "./KeyedLock.js"
 
 /**
  * Statuses of sessions that no longer exist (left out of unfiltered lists).
@@ -235,27 +236,6 @@ const hex = (bytes: number) =>
 // Compare-and-set races (a concurrent settle) are retried this many times.
 const attempts = 3
 
-// A lock per key (session id), made on first use and dropped when its last user is done.
-const keyedLock = () => {
-  const held = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>()
-  return (key: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => {
-        let lock = held.get(key)
-        if (lock === undefined) {
-          lock = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 }
-          held.set(key, lock)
-        }
-        lock.users++
-        return lock
-      }),
-      (lock) => lock.semaphore.withPermits(1)(self),
-      (lock) =>
-        Effect.sync(() => {
-          if (--lock.users === 0) held.delete(key)
-        })
-    )
-}
 
 /**
  * @since 0.1.0
@@ -282,7 +262,7 @@ export const make = (
     // Transitions of an existing session are read-decide-write, then its sandbox effect: one at a time per
     // session, so no second transition of that session reads the state before the first has written it and
     // its sandbox has been paused, resumed or destroyed. Different sessions' transitions run side by side.
-    const locked = keyedLock()
+    const locked = KeyedLock.make()
 
     // Writes `next` if the row still holds what we read; says whether it did.
     const write = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>

@@ -42,6 +42,7 @@
  * @since 0.1.0
  */
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
+import * as KeyedLock from "@effect-agentbay/backend/KeyedLock"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as Context from "effect/Context"
@@ -51,7 +52,6 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Launch from "./internal/sandboxLaunch.js"
 import * as LocalFiles from "./LocalFiles.js"
-import * as Locks from "./internal/sandboxLocks.js"
 import * as Proc from "./internal/sandboxProcess.js"
 
 /**
@@ -215,7 +215,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     // One session's operations run one at a time; different sessions' run side by side. Each also holds a
     // permit of the layer-wide lock, which the scope's close takes whole: it waits for the operations under
     // way, and nothing starts after it.
-    const sessionLock = Locks.keyed()
+    const sessionLock = KeyedLock.make()
     const layerLock = yield* Effect.makeSemaphore(everyone)
     const locked = (sessionId: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       sessionLock(sessionId)(layerLock.withPermits(1)(self))

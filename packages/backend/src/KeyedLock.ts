@@ -1,5 +1,11 @@
-// Per-session locks for the sandboxes: one session's operations stay in order while different sessions start,
-// exec, pause and destroy at the same time. Internal: not exported from the package.
+/**
+ * A lock per key: operations on one key (a session id) run one at a time,
+ * operations on different keys run at once. A key's lock is made on first use
+ * and dropped when its last user is done, so the map holds only keys in use.
+ * The backend's sessions and the local runtime's sandboxes both lock this way.
+ *
+ * @since 0.1.0
+ */
 import * as Effect from "effect/Effect"
 
 interface Held {
@@ -8,10 +14,12 @@ interface Held {
 }
 
 /**
- * A lock per key, made on first use and dropped when its last user is done (the map holds only keys in use).
  * `lock(key)(self)` runs `self` with that key's lock held.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
-export const keyed = () => {
+export const make = () => {
   const held = new Map<string, Held>()
   return (key: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.acquireUseRelease(
