@@ -81,6 +81,14 @@ const parseLifetime = (text: string): Duration.Duration => {
   return duration
 }
 
+// A text option parsed into a duration (or a lifetime); a bad value is a usage error naming it.
+const durationOption = <A>(name: string, fallback: string, parse: (text: string) => A, description: string) =>
+  Options.text(name).pipe(
+    Options.withDefault(fallback),
+    Options.mapTryCatch(parse, (e) => HelpDoc.p(String(e))),
+    Options.withDescription(description)
+  )
+
 const serveOptions = {
   host: Options.text("host").pipe(
     Options.withDefault("127.0.0.1"),
@@ -107,26 +115,14 @@ const serveOptions = {
     Options.optional,
     Options.withDescription("File of keys to accept, one a line (# comments allowed); keep it mode 0600")
   ),
-  transitionDelay: Options.text("transition-delay").pipe(
-    Options.withDefault("300 millis"),
-    Options.mapTryCatch(parseDelay, (e) => HelpDoc.p(String(e))),
-    Options.withDescription("How long PAUSING and RESUMING last (milliseconds, or e.g. \"2 seconds\")")
-  ),
-  deleteDelay: Options.text("delete-delay").pipe(
-    Options.withDefault("0 millis"),
-    Options.mapTryCatch(parseDelay, (e) => HelpDoc.p(String(e))),
-    Options.withDescription("How long DELETING lasts (default 0: a deleted session is gone when the request returns)")
-  ),
-  sessionTtl: Options.text("session-ttl").pipe(
-    Options.withDefault("off"),
-    Options.mapTryCatch(parseLifetime, (e) => HelpDoc.p(String(e))),
-    Options.withDescription("Delete sessions this long after creation, e.g. 1h (default off: they live until deleted)")
-  ),
-  retention: Options.text("retention").pipe(
-    Options.withDefault("7d"),
-    Options.mapTryCatch(parseLifetime, (e) => HelpDoc.p(String(e))),
-    Options.withDescription("Keep the records of deleted sessions this long, e.g. 7d (off: forever)")
-  ),
+  transitionDelay: durationOption("transition-delay", "300 millis", parseDelay,
+    "How long PAUSING and RESUMING last (milliseconds, or e.g. \"2 seconds\")"),
+  deleteDelay: durationOption("delete-delay", "0 millis", parseDelay,
+    "How long DELETING lasts (default 0: a deleted session is gone when the request returns)"),
+  sessionTtl: durationOption("session-ttl", "off", parseLifetime,
+    "Delete sessions this long after creation, e.g. 1h (default off: they live until deleted)"),
+  retention: durationOption("retention", "7d", parseLifetime,
+    "Keep the records of deleted sessions this long, e.g. 7d (off: forever)"),
   isolation
 }
 
