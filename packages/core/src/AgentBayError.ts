@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category schemas
  */
-export const Resource = Schema.Literal("Session", "Context", "Volume", "Network")
+export const Resource = Schema.Literal("Session", "Context", "ContextFile", "Volume", "Network")
 
 /**
  * @since 0.1.0

@@ -82,8 +82,8 @@ export type ErrorRule<K extends string = string> = NotFoundRule<K> | InvalidStat
 export interface NotFoundRule<K extends string = string> {
   readonly _tag: "NotFound"
   readonly resource: Resource
-  /** The request field naming the resource. */
-  readonly id: K
+  /** The request field naming the resource, or several: the first one given names it. */
+  readonly id: K | ReadonlyArray<K>
 }
 
 /**
@@ -93,8 +93,8 @@ export interface NotFoundRule<K extends string = string> {
 export interface InvalidStateRule<K extends string = string> {
   readonly _tag: "InvalidState"
   readonly resource: Resource
-  /** The request field naming the resource. */
-  readonly id: K
+  /** The request field naming the resource, or several: the first one given names it. */
+  readonly id: K | ReadonlyArray<K>
   /** What was refused, e.g. `"pause"`. */
   readonly operation: string
 }
@@ -111,7 +111,7 @@ export type ErrorRules<K extends string = string> = { readonly [code: string]: E
  * @since 0.1.0
  * @category constructors
  */
-export const notFound = <const K extends string>(resource: Resource, id: K): NotFoundRule<K> => ({
+export const notFound = <const K extends string>(resource: Resource, id: K | ReadonlyArray<K>): NotFoundRule<K> => ({
   _tag: "NotFound",
   resource,
   id
@@ -123,7 +123,7 @@ export const notFound = <const K extends string>(resource: Resource, id: K): Not
  */
 export const invalidState = <const K extends string>(
   resource: Resource,
-  id: K,
+  id: K | ReadonlyArray<K>,
   operation: string
 ): InvalidStateRule<K> => ({ _tag: "InvalidState", resource, id, operation })
 
@@ -247,7 +247,9 @@ export const mapError = <A extends AnyAction>(
 ): ErrorOf<A> | undefined => {
   const rule = ruleFor(action, error.code)
   if (rule === undefined) return undefined
-  const value = (params as Record<string, unknown> | undefined)?.[rule.id]
+  const fields = typeof rule.id === "string" ? [rule.id] : rule.id
+  const values = fields.map((field) => (params as Record<string, unknown> | undefined)?.[field])
+  const value = values.find((v) => typeof v === "string" && v !== "")
   const id = typeof value === "string" ? value : ""
   const mapped = rule._tag === "NotFound"
     ? new NotFound({ resource: rule.resource, id, requestId: error.requestId })
@@ -285,7 +287,22 @@ export const Code = {
   Ok: "ok",
   InvalidApiKey: "InvalidApiKey",
   SessionNotFound: "InvalidMcpSession.NotFound",
-  ContextNotFound: "Context.NotFound",
+  /** The context named is unknown (the spec's fixtures; the official SDK's unit mocks use `Context.NotFound`). */
+  ContextNotFound: "InvalidContext.NotFound",
+  /** The official SDK's unit mocks' code for an unknown context: mapped too, never sent by our backends. */
+  ContextNotFoundMock: "Context.NotFound",
+  /** A context (or volume) is mounted by a live session: it cannot be deleted or cleared now. Local choice. */
+  ContextInUse: "InvalidContext.InUse",
+  /** No file at that path in the context ("file not exist" on the cloud; exact code open). Local choice. */
+  ContextFileNotFound: "InvalidContextFile.NotFound",
+  /** Local choice: the cloud's code for an unknown volume is not known. */
+  VolumeNotFound: "InvalidVolume.NotFound",
+  /** A volume mounted by a live session cannot be deleted. Local choice. */
+  VolumeInUse: "InvalidVolume.InUse",
+  /** The network named is unknown (the spec's fixtures). */
+  NetworkNotFound: "InvalidNetwork.NotFound",
+  /** A context upload the server runs itself (auto-upload at release) failed, so the session was kept. Local choice. */
+  ContextSyncFailed: "ContextSync.Failed",
   ActionNotFound: "InvalidAction.NotFound",
   InvalidParameter: "InvalidParameter",
   InvalidStatus: "InvalidSession.Status",

@@ -74,6 +74,16 @@ export * as WireContext from "./WireContext.js"
  * @since 0.1.0
  */
 export * as WireSession from "./WireSession.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WireVolume from "./WireVolume.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WireNetwork from "./WireNetwork.js"
 /**
  * The error classes, also at the root: `import { NotFound } from "@effect-agentbay/core"`.
  *
