@@ -30,6 +30,28 @@ import * as Schema from "effect/Schema"
 export const home = "/home/wuying"
 
 /**
+ * Where a session's volume (`VolumeId` at create) appears inside it: bound
+ * there under bubblewrap, linked in process mode, mapped by the file tools.
+ * The cloud's mount path is not known (spec: semantics.md §6); this is the
+ * local choice.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const volumeMount = `${home}/volume`
+
+/**
+ * What a session starts with besides its own tree.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface StartOptions {
+  /** The volume mounted at `volumeMount`: its data outlives the session. */
+  readonly volume?: { readonly id: string } | undefined
+}
+
+/**
  * The read-only system directories a session sees (bound from the host under
  * bubblewrap).
  *
@@ -239,7 +261,7 @@ export declare namespace BackendSandbox {
      * Makes the session's tree (if missing) and starts it. Idempotent: called
      * again after a server restart it keeps the tree.
      */
-    readonly start: (sessionId: string) => Effect.Effect<void, SandboxError>
+    readonly start: (sessionId: string, options?: StartOptions) => Effect.Effect<void, SandboxError>
     /**
      * Runs `argv` inside the session, cwd = its home unless given. Fails if
      * the session is not started or is paused. Nothing it starts outlives it.
@@ -256,6 +278,11 @@ export declare namespace BackendSandbox {
     readonly destroy: (sessionId: string) => Effect.Effect<void>
     /** The session's files (whether it is started or not). */
     readonly files: (sessionId: string) => SessionFiles
+    /**
+     * Removes a volume's data (DeleteVolume). Implementations without volumes
+     * leave it out; the backend then refuses to mount volumes.
+     */
+    readonly removeVolume?: ((volumeId: string) => Effect.Effect<void>) | undefined
     /** The size in bytes of the disk the session's files are on (`get_metrics`), when known. */
     readonly diskTotal?: ((sessionId: string) => Effect.Effect<number>) | undefined
   }

@@ -29,6 +29,10 @@ export * as BackendTools from "./BackendTools.js"
 /**
  * @since 0.1.0
  */
+export * as BackendVault from "./BackendVault.js"
+/**
+ * @since 0.1.0
+ */
 export * as KeyedLock from "./KeyedLock.js"
 /**
  * @since 0.1.0

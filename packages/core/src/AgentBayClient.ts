@@ -124,6 +124,12 @@ export declare namespace AgentBayClient {
    * @category models
    */
   export interface Service {
+    /**
+     * Any declared action (`WireContext`, `WireVolume`, `WireNetwork`, ...):
+     * encodes its params, sends, decodes its `Data` and maps its declared error
+     * codes. The context, volume and network services are built on it.
+     */
+    readonly call: Internal.Caller["call"]
     readonly createMcpSession: (params: CreateParams) => Effect.Effect<SessionRecord, CommonError | ValidationError>
     readonly getSession: (sessionId: string) => Effect.Effect<SessionRecord, CommonError | NotFound | ValidationError>
     readonly getSessionDetail: (sessionId: string) => Effect.Effect<SessionDetail, CommonError | NotFound | ValidationError>
@@ -211,6 +217,7 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
   const bySession = (id: string) => ({ SessionId: id })
 
   return AgentBayClient.of({
+    call,
     createMcpSession: (p) =>
       Effect.flatMap(
         call(WireSession.CreateMcpSession, {
