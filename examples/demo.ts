@@ -1,5 +1,6 @@
 /**
- * `pnpm demo`: the quickstart workflow against a real target.
+ * `pnpm demo`: the quickstart workflow, an agent at work in a session, and a
+ * workspace carried across two sessions by a context, against a real target.
  *
  *   pnpm demo            embedded local runtime (wire-compatible server + SQLite + sandboxes), no key needed
  *   pnpm demo --memory   in-memory fake backend (@effect-agentbay/testing)
@@ -16,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { agentShell } from "./agent-shell.js"
+import { persistentWorkspace } from "./persistent-workspace.js"
 import { quickstart } from "./quickstart.js"
 
 const target = process.argv.includes("--cloud") ? "cloud" : process.argv.includes("--memory") ? "memory" : "local"
@@ -53,6 +55,9 @@ const main = Effect.gen(function*() {
       yield* Console.log("\nAgent shell: write a script into a session, run it, read what it wrote")
       yield* header
       yield* agentShell
+      yield* Console.log("\nPersistent workspace: a context carries files from one session to the next")
+      yield* header
+      yield* persistentWorkspace
     }),
     layer
   ))

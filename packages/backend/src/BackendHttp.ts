@@ -16,6 +16,13 @@
  * (SyncContext, GetAndLoadInternalContext: spec wire-protocol.md §1.4) is checked
  * before the body is read.
  *
+ * `PUT /context-files/<token>` and `GET /context-files/<token>` are the
+ * pre-signed URLs of context files (spec: semantics.md §4.7): no key, the
+ * token is the credential. A PUT streams its body into the stored file (never
+ * whole in memory; past `maxUploadSize` 413 and nothing stored) and answers 200
+ * with an empty body; a GET streams the file. A refused token is a 403
+ * envelope (code `AccessDenied`) and touches nothing. Tokens are never logged.
+ *
  * @since 0.1.0
  */
 import * as HttpRouter from "@effect/platform/HttpRouter"
@@ -26,8 +33,8 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Stream from "effect/Stream"
 import * as BackendRuntime from "./BackendRuntime.js"
+import * as BodyReader from "./internal/backendHttp.js"
 
 /**
  * @since 0.1.0
@@ -49,6 +56,8 @@ export interface Options {
    * checked by the runtime, after the body.
    */
   readonly authenticate?: ((authorization: string) => boolean) | undefined
+  /** Largest file a PUT to a context-file URL may store, in bytes. Default 1 GiB (`BackendRuntime.defaultMaxUploadSize`). */
+  readonly maxUploadSize?: number | undefined
 }
 
 /**
@@ -77,7 +86,7 @@ export const defaultBodyWait: Duration.Duration = Duration.seconds(10)
  * @since 0.1.0
  * @category constants
  */
-export const bodyAllowance = 64 * 1024
+export const bodyAllowance: number = BodyReader.bodyAllowance
 
 /**
  * The code of a 503 envelope: the server could not take the request now; a
@@ -119,129 +128,6 @@ export const decodeForm = (text: string): Either.Either<Record<string, string>, 
   return Either.right(Object.fromEntries(fields))
 }
 
-// Bytes that in-flight bodies hold together. Each request takes a `Share` that
-// grows as its body does; `release` gives all of it back (on every exit path,
-// interruption included, since what was taken is counted when it is taken).
-const makeBudget = (total: number) => {
-  let free = total
-  const waiters = new Set<() => void>()
-  const wake = () => {
-    for (const waiter of [...waiters]) {
-      if (free <= 0) return
-      waiter()
-    }
-  }
-  return () => {
-    let held = 0
-    const take = (n: number) =>
-      Effect.async<void>((resume) => {
-        const attempt = () => {
-          if (free < n) return false
-          free -= n
-          held += n
-          waiters.delete(attempt)
-          resume(Effect.void)
-          return true
-        }
-        if (attempt()) return
-        waiters.add(attempt)
-        return Effect.sync(() => {
-          waiters.delete(attempt)
-        })
-      })
-    return {
-      /** Takes `n` more bytes, waiting at most `wait`; says whether it got them. */
-      take: (n: number, wait: Duration.Duration): Effect.Effect<boolean> =>
-        n <= 0
-          ? Effect.succeed(true)
-          : Effect.timeoutTo(take(n), { duration: wait, onSuccess: () => true, onTimeout: () => false }),
-      release: Effect.sync(() => {
-        free += held
-        held = 0
-        wake()
-      })
-    }
-  }
-}
-
-type Share = ReturnType<ReturnType<typeof makeBudget>>
-
-type Body =
-  | { readonly _tag: "Body"; readonly bytes: Uint8Array }
-  | { readonly _tag: "TooLarge" }
-  | { readonly _tag: "Busy" }
-
-interface Limits {
-  readonly max: number
-  readonly wait: Duration.Duration
-}
-
-// Reads and drops the rest of a body (so the client can read our answer), up to
-// `limit` bytes, after which the connection is dropped instead.
-const drain = (request: HttpServerRequest.HttpServerRequest, limit: number) =>
-  Stream.runFoldWhile(request.stream, 0, (size) => size <= limit, (size, chunk) => size + chunk.length)
-
-const contentLength = (request: HttpServerRequest.HttpServerRequest): number | undefined => {
-  const value = request.headers["content-length"]
-  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined
-}
-
-// Reads the body, keeping at most `max` bytes, each past `bodyAllowance` only
-// once `share` has them. A declared length past `max`, or a body growing past it,
-// is drained and dropped (413); a share not had within `wait` is a 503, at once
-// when the length was declared, else once the rest is drained.
-const readBody = (request: HttpServerRequest.HttpServerRequest, share: Share, { max, wait }: Limits) =>
-  Effect.gen(function*() {
-    const declared = contentLength(request)
-    if (declared !== undefined && declared > max) {
-      yield* drain(request, max * 4)
-      return { _tag: "TooLarge" } as Body
-    }
-    if (declared !== undefined && !(yield* share.take(declared - bodyAllowance, wait))) {
-      return { _tag: "Busy" } as Body
-    }
-    const taken = Math.max(0, (declared ?? 0) - bodyAllowance)
-    const s = { chunks: [] as Array<Uint8Array>, size: 0, taken, busy: false }
-    const drop = Effect.suspend(() => {
-      s.chunks = []
-      return share.release
-    })
-    yield* Stream.runFoldWhileEffect(request.stream, s, (s) => s.size <= max * 4, (s, chunk) =>
-      Effect.gen(function*() {
-        const kept = s.size <= max && !s.busy
-        s.size += chunk.length
-        if (!kept) return s
-        if (s.size > max) {
-          yield* drop
-          return s
-        }
-        const need = s.size - bodyAllowance - s.taken
-        if (need > 0) {
-          if (!(yield* share.take(need, wait))) {
-            s.busy = true
-            yield* drop
-            return s
-          }
-          s.taken += need
-        }
-        s.chunks.push(chunk)
-        return s
-      }))
-    if (s.size > max) return { _tag: "TooLarge" } as Body
-    if (s.busy) return { _tag: "Busy" } as Body
-    return { _tag: "Body", bytes: concat(s.chunks, s.size) } as Body
-  })
-
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number) => {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.length
-  }
-  return out
-}
-
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 const isForm = (contentType: string | undefined) =>
@@ -265,7 +151,7 @@ const targetOf = (url: string) => {
 }
 
 // The merged fields of a request, or the answer that refuses it.
-const fieldsOf = (request: HttpServerRequest.HttpServerRequest, share: Share, options: Options & Limits) =>
+const fieldsOf = (request: HttpServerRequest.HttpServerRequest, share: BodyReader.Share, options: Options & BodyReader.Limits) =>
   Effect.gen(function*() {
     const url = targetOf(request.url)
     const q = url.indexOf("?")
@@ -276,7 +162,7 @@ const fieldsOf = (request: HttpServerRequest.HttpServerRequest, share: Share, op
       return Either.left(closing(answer(BackendRuntime.unauthorized())))
     }
 
-    const body = yield* readBody(request, share, options)
+    const body = yield* BodyReader.readBody(request, share, options)
     if (body._tag === "TooLarge") {
       return Either.left(fail(413, Wire.Code.RequestTooLarge, `The request body exceeds ${options.max} bytes`))
     }
@@ -337,13 +223,24 @@ export const mergeFields = (
 export const wrongRoute = (path: string, method: string): BackendRuntime.Reply | undefined =>
   path !== "/" ? noApi(path) : method !== "POST" && method !== "GET" ? notAllowed(method) : undefined
 
+// A file URL's path holds its token: it is not repeated in the answer.
 const noApi = (path: string) =>
-  BackendRuntime.failure(404, Wire.Code.ActionNotFound, `No API at ${path.slice(0, 200)}: use POST or GET on /`)
+  path.startsWith(filesPrefix)
+    ? BackendRuntime.failure(404, Wire.Code.ActionNotFound, `Use PUT or GET on ${filesPrefix}<token>`)
+    : BackendRuntime.failure(404, Wire.Code.ActionNotFound, `No API at ${path.slice(0, 200)}: use POST or GET on /`)
+
+/**
+ * The path prefix of the pre-signed context-file URLs.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const filesPrefix = "/context-files/"
 
 const notAllowed = (method: string) =>
   BackendRuntime.failure(405, Wire.Code.ActionNotFound, `Method ${method} is not allowed: use POST or GET on /`)
 
-const respond = (fallbackHost: string, options: Options & Limits, budget: ReturnType<typeof makeBudget>) =>
+const respond = (fallbackHost: string, options: Options & BodyReader.Limits, budget: ReturnType<typeof BodyReader.makeBudget>) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const runtime = yield* BackendRuntime.BackendRuntime
@@ -383,23 +280,92 @@ export const notFound: Effect.Effect<
     return answer(path === "/" ? notAllowed(request.method) : noApi(path))
   })
 
+// The token of a context-file URL path, when it is one.
+const tokenOf = (path: string): string | undefined =>
+  path.startsWith(filesPrefix) && path.length > filesPrefix.length && !path.slice(filesPrefix.length).includes("/")
+    ? path.slice(filesPrefix.length)
+    : undefined
+
 /**
- * The router: `POST /` and `GET /` answer actions; every other path or method
+ * The context-file URL route of a path and method: the token and whether it is
+ * an upload (`PUT`) or a download (`GET`); undefined for anything else. (The
+ * server's router and the fake's in-memory transport both route with it.)
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const fileRoute = (
+  path: string,
+  method: string
+): { readonly token: string; readonly kind: "upload" | "download" } | undefined => {
+  const token = tokenOf(path)
+  if (token === undefined) return undefined
+  return method === "PUT" ? { token, kind: "upload" } : method === "GET" ? { token, kind: "download" } : undefined
+}
+
+const fileResponse = (reply: BackendRuntime.FileReply, bodyRead: boolean) => {
+  switch (reply._tag) {
+    case "Reply":
+      return bodyRead ? answer(reply.reply) : closing(answer(reply.reply))
+    case "Stored":
+      return HttpServerResponse.empty({ status: 200 })
+    case "File":
+      return HttpServerResponse.stream(reply.stream, {
+        status: 200,
+        contentType: "application/octet-stream",
+        contentLength: reply.size
+      })
+  }
+}
+
+const files = (maxBytes: number) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const runtime = yield* BackendRuntime.BackendRuntime
+    const route = fileRoute(targetOf(request.url).split("?")[0]!, request.method)
+    if (route === undefined) return yield* notFound
+    if (route.kind === "download") return fileResponse(yield* runtime.download(route.token), true)
+    const reply = yield* runtime.upload(route.token, request.stream, { contentLength: BodyReader.contentLength(request), maxBytes })
+    // A body refused unread, or cut at the cap, is not drained: the connection closes.
+    return fileResponse(reply, reply._tag === "Stored")
+  }).pipe(
+    // Only the failure's kind is logged: a request error's text carries the URL, and so the token.
+    Effect.catchAllCause((cause) =>
+      Effect.as(
+        Effect.logError(`agentbay backend: a context-file request failed (${kindOf(Cause.squash(cause))})`),
+        closing(fail(500, Wire.Code.InternalError, "Internal error"))
+      )
+    )
+  )
+
+const kindOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : error instanceof Error
+    ? error.name
+    : typeof error
+
+/**
+ * The router: `POST /` and `GET /` answer actions, `PUT` and `GET` of
+ * `/context-files/<token>` move context files; every other path or method
  * gets an `InvalidAction.NotFound` envelope (`notFound`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const router = (options: Options & { readonly host: string }) => {
-  const budget = makeBudget(options.maxBodyBytesInFlight ?? defaultMaxBodyBytesInFlight)
+  const budget = BodyReader.makeBudget(options.maxBodyBytesInFlight ?? defaultMaxBodyBytesInFlight)
   const handler = respond(options.host, {
     ...options,
     max: options.maxBodySize ?? defaultMaxBodySize,
     wait: Duration.decode(options.bodyWait ?? defaultBodyWait)
   }, budget)
+  const fileHandler = files(options.maxUploadSize ?? BackendRuntime.defaultMaxUploadSize)
   return HttpRouter.empty.pipe(
     HttpRouter.post("/", handler),
     HttpRouter.get("/", handler),
+    HttpRouter.put(`${filesPrefix}:token`, fileHandler),
+    HttpRouter.get(`${filesPrefix}:token`, fileHandler),
     HttpRouter.all("*", notFound)
   )
 }

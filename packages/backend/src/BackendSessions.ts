@@ -8,10 +8,13 @@
  * `transitionDelay`, or `deleteDelay` for a delete, on the `Clock`). With
  * `sessionTtl` or `retention`, a sweep on the `Clock` deletes sessions past
  * their lifetime and purges the records of gone sessions past retention.
+ * Sessions sync contexts (`PersistenceDataList`: downloads after create,
+ * uploads before a release, SyncContext), mount a volume and attach to a
+ * network, all kept in a `BackendVault`.
  *
  * @since 0.1.0
  */
-import { InvalidState, NotFound } from "@effect-agentbay/core/AgentBayError"
+import { InvalidState, NotFound, type ValidationError } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import { SessionStatus } from "@effect-agentbay/core/Session"
 import * as Clock from "effect/Clock"
@@ -20,9 +23,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import { BackendSandbox, type SandboxError } from "./BackendSandbox.js"
 import * as BackendStore from "./BackendStore.js"
+import * as BackendSync from "./BackendSync.js"
+import { BackendVault } from "./BackendVault.js"
+import * as Internal from "./internal/backendSessions.js"
+import * as Persistence from "./internal/sessionPersistence.js"
 import * as KeyedLock from "./KeyedLock.js"
 
 /**
@@ -162,8 +168,12 @@ export declare namespace BackendSessions {
    * @category models
    */
   export interface Service {
-    /** Starts the sandbox, then records the session as RUNNING. */
-    readonly create: (input: CreateInput) => Effect.Effect<BackendStore.SessionRow, SandboxError>
+    /**
+     * Checks the contexts, volume and network named (the owner's, else
+     * `NotFound`), starts the sandbox (with the volume), records the session
+     * as RUNNING, then runs the downloads of its autoDownload contexts.
+     */
+    readonly create: (input: CreateInput) => Effect.Effect<BackendStore.SessionRow, SandboxError | NotFound | ValidationError>
     /** The session as of now (a due transition is settled first). Deleted sessions are still found. */
     readonly get: (owner: string, id: string) => Effect.Effect<BackendStore.SessionRow, NotFound>
     /** Like `get`, but a gone session is `InvalidState` for `operation`. */
@@ -175,14 +185,24 @@ export declare namespace BackendSessions {
     readonly list: (input: ListInput) => Effect.Effect<BackendStore.SessionPage>
     /**
      * Accepts, no-ops or rejects per `Lifecycle.decide`. `immediate` skips the
-     * intermediate status (ReleaseMcpSession).
+     * intermediate status (ReleaseMcpSession). An accepted delete first uploads
+     * the session's autoUpload contexts: if one fails, the session is kept
+     * (`ContextSyncFailed`).
      */
     readonly transition: (
       owner: string,
       id: string,
       operation: Lifecycle.Operation,
       options?: { readonly immediate?: boolean | undefined }
-    ) => Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError>
+    ) => Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError | BackendSync.ContextSyncFailed>
+    /** SyncContext of a RUNNING session: runs the syncs (recorded as tasks) before it returns. */
+    readonly syncContexts: (
+      owner: string,
+      id: string,
+      target: BackendSync.SyncTarget
+    ) => Effect.Effect<void, NotFound | InvalidState | ValidationError>
+    /** The contexts, volumes and networks the owner's live sessions use. */
+    readonly usage: (owner: string) => Effect.Effect<BackendSync.Usage>
     /** Replaces the labels of a live session. */
     readonly setLabels: (
       owner: string,
@@ -243,10 +263,12 @@ const attempts = 3
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<BackendSessions.Service, never, BackendStore.BackendStore | BackendSandbox> =>
+): Effect.Effect<BackendSessions.Service, never, BackendStore.BackendStore | BackendSandbox | BackendVault> =>
   Effect.gen(function*() {
     const store = yield* BackendStore.BackendStore
     const sandbox = yield* BackendSandbox
+    const vault = yield* BackendVault
+    const persistence = Persistence.make({ store, sandbox, vault, engine: yield* BackendSync.make(), gone: goneStatuses })
     const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
     let delay = millis(options.transitionDelay ?? defaultTransitionDelay)
     let deleteDelay = millis(options.deleteDelay ?? 0)
@@ -302,8 +324,9 @@ export const make = (
 
     const create = (input: CreateInput) =>
       Effect.gen(function*() {
+        yield* persistence.prepare(input.owner, input.params)
         const id = `${idPrefix}-${hex(12)}`
-        yield* sandbox.start(id).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
+        yield* sandbox.start(id, Persistence.startOptions(input.params)).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
         const now = yield* Clock.currentTimeMillis
         yield* store.insertSession({
           id,
@@ -315,7 +338,11 @@ export const make = (
           params: input.params,
           createdAt: now
         }).pipe(Effect.onError(() => sandbox.destroy(id)))
-        return yield* Effect.orDie(get(input.owner, id))
+        // Under the session's lock: a delete that comes meanwhile waits, so it
+        // never uploads a half-downloaded tree over the stored one.
+        const row = yield* Effect.orDie(get(input.owner, id))
+        yield* locked(id)(persistence.download(row))
+        return row
       }).pipe(Effect.uninterruptible, Effect.withSpan("BackendSessions.create"))
 
     const transitionOnce = (
@@ -324,7 +351,7 @@ export const make = (
       operation: Lifecycle.Operation,
       delayMillis: number,
       left: number
-    ): Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError> =>
+    ): Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError | BackendSync.ContextSyncFailed> =>
       Effect.gen(function*() {
         const row = yield* get(owner, id)
         const decision = Lifecycle.decide(operation, row.status)
@@ -333,13 +360,17 @@ export const make = (
         // The sandbox effect happens when the request is accepted; a failure leaves the state as it was.
         if (operation === "pause") yield* sandbox.pause(id)
         if (operation === "resume") yield* sandbox.resume(id)
+        if (operation === "delete") yield* persistence.upload(row)
         const now = yield* Clock.currentTimeMillis
         const written = yield* write(row, Lifecycle.begin(operation, now, delayMillis), now)
         if (Option.isNone(written)) {
           if (left > 1) return yield* transitionOnce(owner, id, operation, delayMillis, left - 1)
           return yield* Effect.dieMessage(`session ${id} kept changing during ${operation}`)
         }
-        if (operation === "delete") yield* sandbox.destroy(id)
+        if (operation === "delete") {
+          yield* sandbox.destroy(id)
+          yield* persistence.dropFileTransfer(row)
+        }
         return "start" as const
       })
 
@@ -379,89 +410,34 @@ export const make = (
         })
       )
 
-    const reconcile = Effect.gen(function*() {
-      let settled = 0
-      let failed = 0
-      const destroyIds: Array<string> = []
-      for (const row of yield* store.pending()) {
-        const next = Lifecycle.settleNow(stateOf(row))
-        if (yield* store.setState(row.id, stateOf(row), next, yield* Clock.currentTimeMillis)) settled++
-        if (Lifecycle.isGone(next.status)) destroyIds.push(row.id)
-      }
-      const report = (operation: string, id: string) => (e: SandboxError) =>
-        Effect.zipRight(
-          Effect.logWarning(`agentbay backend: could not ${operation} the sandbox of session ${id}: ${e.reason}`),
-          Effect.sync(() => {
-            failed++
-          })
-        )
-      const live = yield* store.sessionsExcept(goneStatuses)
-      let started = 0
-      let paused = 0
-      yield* Effect.forEach(live, (row) =>
+    const reconcile = Internal.reconcile(store, sandbox, goneStatuses)
+    const sweep = Internal.sweep(store, vault, transition, options)
+
+    const syncContexts = (owner: string, id: string, target: BackendSync.SyncTarget) =>
+      locked(id)(
         Effect.gen(function*() {
-          yield* sandbox.start(row.id)
-          started++
-          if (row.status === "PAUSED") {
-            yield* sandbox.pause(row.id)
-            paused++
+          const row = yield* get(owner, id)
+          if (row.status !== "RUNNING") {
+            return yield* new InvalidState({ resource: "Session", id, operation: "syncContext", status: row.status })
           }
-        }).pipe(Effect.catchAll(report("restart", row.id))), { concurrency: 4, discard: true })
-      yield* Effect.forEach(destroyIds, (id) => sandbox.destroy(id), { concurrency: 4, discard: true })
-      return { settled, started, paused, destroyed: destroyIds.length, failed }
-    }).pipe(Effect.withSpan("BackendSessions.reconcile"))
+          yield* persistence.sync(row, target)
+        })
+      ).pipe(Effect.withSpan("BackendSessions.syncContexts", { attributes: { "agentbay.session_id": id } }))
 
-    const ttl = finiteMillis(options.sessionTtl)
-    const retention = finiteMillis(options.retention)
-    const batch = options.sweepBatch ?? 50
-    const sweep = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      let expired = 0
-      let failed = 0
-      if (ttl !== undefined) {
-        const due = (yield* store.expired(now, ttl)).slice(0, batch)
-        yield* Effect.forEach(due, (row) =>
-          transition(row.owner, row.id, "delete").pipe(
-            Effect.andThen((outcome) => {
-              if (outcome === "start") expired++
-            }),
-            Effect.catchAll((e) =>
-              Effect.zipRight(
-                Effect.logWarning(`agentbay backend: could not expire session ${row.id}: ${e.message}`),
-                Effect.sync(() => void failed++)
-              )
-            )
-          ), { discard: true })
-      }
-      const purged = retention === undefined ? 0 : (yield* store.purgeGone(now - retention)).length
-      return { expired, purged, failed }
-    }).pipe(Effect.withSpan("BackendSessions.sweep"))
-
-    return BackendSessions.of({ create, get, getLive, list, transition, setLabels, reconcile, sweep, setDelays })
+    return BackendSessions.of({
+      create,
+      get,
+      getLive,
+      list,
+      transition,
+      setLabels,
+      reconcile,
+      sweep,
+      setDelays,
+      syncContexts,
+      usage: persistence.usage
+    })
   })
-
-const finiteMillis = (d: Duration.DurationInput | undefined): number | undefined => {
-  if (d === undefined) return undefined
-  const decoded = Duration.decode(d)
-  return Duration.isFinite(decoded) ? Duration.toMillis(decoded) : undefined
-}
-
-// Runs the sweep at once and then every `sweepInterval` on the Clock, for the
-// life of the layer. A failing sweep is logged and the next one runs anyway.
-const sweeping = (sessions: BackendSessions.Service, options: Options) =>
-  sessions.sweep.pipe(
-    Effect.tap((r) =>
-      r.expired + r.purged + r.failed === 0
-        ? Effect.void
-        : Effect.logInfo(
-          `agentbay backend: sweep expired ${r.expired} session(s), purged ${r.purged} record(s), ${r.failed} failed`
-        )
-    ),
-    Effect.catchAllCause((cause) => Effect.logWarning("agentbay backend: sweep failed", cause)),
-    Effect.repeat(Schedule.spaced(options.sweepInterval ?? Duration.minutes(1))),
-    Effect.interruptible,
-    Effect.forkScoped
-  )
 
 /**
  * Builds the service and reconciles the stored sessions with their sandboxes
@@ -470,7 +446,9 @@ const sweeping = (sessions: BackendSessions.Service, options: Options) =>
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<BackendSessions, never, BackendStore.BackendStore | BackendSandbox> =>
+export const layer = (
+  options: Options = {}
+): Layer.Layer<BackendSessions, never, BackendStore.BackendStore | BackendSandbox | BackendVault> =>
   Layer.scoped(
     BackendSessions,
     Effect.tap(make(options), (sessions) =>
@@ -482,9 +460,9 @@ export const layer = (options: Options = {}): Layer.Layer<BackendSessions, never
               `destroyed ${r.destroyed}, ${r.failed} failed`
           )).pipe(
         Effect.zipRight(
-          finiteMillis(options.sessionTtl) === undefined && finiteMillis(options.retention) === undefined
+          Internal.finiteMillis(options.sessionTtl) === undefined && Internal.finiteMillis(options.retention) === undefined
             ? Effect.void
-            : sweeping(sessions, options)
+            : Internal.sweeping(sessions, options)
         )
       ))
   )

@@ -13,6 +13,11 @@
  * or oversized bodies get the router's envelopes. What it leaves out: the
  * router's budget of body bytes in flight (the body is already in memory).
  *
+ * `PUT` and `GET` of a context file's pre-signed URL
+ * (`http://agentbay.test/context-files/<token>`) are answered as the router
+ * does too: the request's body streams into the stored file, and a download's
+ * response body streams out of it.
+ *
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -23,6 +28,7 @@ import * as Wire from "@effect-agentbay/core/Wire"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
 import * as BackendHttp from "./BackendHttp.js"
 import * as BackendRuntime from "./BackendRuntime.js"
 import * as MemoryResponse from "./internal/memoryTransport.js"
@@ -89,6 +95,35 @@ const fieldsOf = (
   return BackendHttp.mergeFields(query.right, bytes, request.headers["content-type"], request.headers["x-acs-action"])
 }
 
+// The request's body as a stream, and its length when known.
+const bodyStream = (request: HttpClientRequest.HttpClientRequest) => {
+  const body = request.body
+  if (body._tag === "Stream") return { stream: body.stream, length: body.contentLength }
+  const bytes = bodyOf(request) ?? new Uint8Array(0)
+  return { stream: Stream.succeed(bytes), length: bytes.length }
+}
+
+// A PUT or GET of a context file's URL, as the router answers it.
+const fileExchange = (
+  runtime: BackendRuntime.BackendRuntime.Service,
+  request: HttpClientRequest.HttpClientRequest,
+  route: { readonly token: string; readonly kind: "upload" | "download" }
+) => {
+  const body = bodyStream(request)
+  const answer = route.kind === "download"
+    ? runtime.download(route.token)
+    : runtime.upload(route.token, body.stream, { contentLength: body.length, maxBytes: BackendRuntime.defaultMaxUploadSize })
+  return Effect.map(
+    Effect.mapError(answer, (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })),
+    (reply) =>
+      reply._tag === "Reply"
+        ? toResponse(request, reply.reply)
+        : reply._tag === "Stored"
+        ? MemoryResponse.empty(request, 200)
+        : MemoryResponse.bytes(request, 200, reply.size, reply.stream)
+  )
+}
+
 const internalError = (cause: Cause.Cause<unknown>) =>
   Effect.as(
     Effect.logError("agentbay backend: request failed", Cause.squash(cause)),
@@ -103,6 +138,9 @@ const exchange = (runtime: BackendRuntime.BackendRuntime.Service, request: HttpC
   if (Either.isLeft(target)) {
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: target.left }))
   }
+  const path = target.right.split("?")[0]!
+  const file = BackendHttp.fileRoute(path, request.method)
+  if (file !== undefined) return fileExchange(runtime, request, file)
   const fields = fieldsOf(request, target.right)
   if (Either.isLeft(fields)) return Effect.succeed(toResponse(request, fields.left))
   return Effect.map(

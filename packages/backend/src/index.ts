@@ -5,7 +5,19 @@ export * as BackendAuth from "./BackendAuth.js"
 /**
  * @since 0.1.0
  */
+export * as BackendContexts from "./BackendContexts.js"
+/**
+ * @since 0.1.0
+ */
 export * as BackendHttp from "./BackendHttp.js"
+/**
+ * @since 0.1.0
+ */
+export * as BackendMetrics from "./BackendMetrics.js"
+/**
+ * @since 0.1.0
+ */
+export * as BackendNetworks from "./BackendNetworks.js"
 /**
  * @since 0.1.0
  */
@@ -25,11 +37,19 @@ export * as BackendStore from "./BackendStore.js"
 /**
  * @since 0.1.0
  */
+export * as BackendSync from "./BackendSync.js"
+/**
+ * @since 0.1.0
+ */
 export * as BackendTools from "./BackendTools.js"
 /**
  * @since 0.1.0
  */
 export * as BackendVault from "./BackendVault.js"
+/**
+ * @since 0.1.0
+ */
+export * as BackendVolumes from "./BackendVolumes.js"
 /**
  * @since 0.1.0
  */
@@ -42,3 +62,7 @@ export * as MemoryFiles from "./MemoryFiles.js"
  * @since 0.1.0
  */
 export * as MemoryStore from "./MemoryStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as MemoryVault from "./MemoryVault.js"

@@ -93,20 +93,23 @@ export interface Waits {
   readonly delete: WaitOptions
   /** The context-sync waits of create and of delete with `syncContext`. */
   readonly contextSync: WaitOptions
+  /** `bay.context.clear`'s wait until the context is available again. Default: the cloud's (2 s, 60 s). */
+  readonly contextClear?: WaitOptions | undefined
 }
 
 /**
  * The cloud's waits, as the official SDK polls (spec: semantics.md §1.7):
  * pause/resume every 2 s for up to 600 s, delete every 1 s for up to 300 s,
- * context sync every 1.5 s for up to 225 s.
+ * context sync every 1.5 s for up to 225 s, context clear every 2 s for up to 60 s.
  *
  * @since 0.1.0
  * @category constants
  */
-export const cloudWaits: Waits = {
+export const cloudWaits: Waits & { readonly contextClear: WaitOptions } = {
   transition: { interval: Duration.seconds(2), timeout: Duration.seconds(600) },
   delete: { interval: Duration.seconds(1), timeout: Duration.seconds(300) },
-  contextSync: { interval: Duration.millis(1500), timeout: Duration.seconds(225) }
+  contextSync: { interval: Duration.millis(1500), timeout: Duration.seconds(225) },
+  contextClear: AgentBayContext.cloudClearWait
 }
 
 /**
@@ -217,6 +220,19 @@ export const layerOwnership = (options: OwnershipOptions): Layer.Layer<Ownership
 export const stampKeys: typeof Reap.keys & { readonly reserved: string } = { ...Reap.keys, reserved: Reap.prefix }
 
 /**
+ * The label a scoped session's release puts on a session it left in place
+ * because its context sync failed (`key` = `value`; see `SessionOptions.release`).
+ * `reap` deletes such sessions once a sync succeeds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const releaseFailedLabel: { readonly key: string; readonly value: string } = {
+  key: Reap.releaseFailed.key,
+  value: Reap.releaseFailed.contextSync
+}
+
+/**
  * What a session's stamps say; times in epoch milliseconds.
  *
  * @since 0.1.0
@@ -264,16 +280,20 @@ export interface ReapOptions {
 }
 
 /**
- * A session `reap` deleted, and why: its expiry had passed, or it was created
- * before the `olderThan` cutoff.
+ * A session `reap` deleted, and why: its expiry had passed, it was created
+ * before the `olderThan` cutoff, or a release had left it in place
+ * (`releaseFailed`, with what failed in `releaseFailure`, e.g. `context-sync`)
+ * and its context sync has now succeeded.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Reaped {
   readonly id: string
-  readonly reason: "expired" | "olderThan"
+  readonly reason: "expired" | "olderThan" | "releaseFailed"
   readonly stamps: Stamps
+  /** With `releaseFailed`: the value of its `releaseFailedLabel`. */
+  readonly releaseFailure?: string | undefined
 }
 
 /**
@@ -291,6 +311,12 @@ export type ReapError = CommonError | ValidationError
  * are listed first, then checked (`getLabels`) and deleted `concurrency` at a
  * time; a session that cannot be read or deleted is logged and left for a
  * later reap. Deleting frees the permit of a session of this service (`maxSessions`).
+ *
+ * Sessions a release left in place (labelled `releaseFailedLabel`: their
+ * context sync failed) are reaped whatever their expiry, and only with their
+ * data saved: each is deleted with `syncContext`, so a sync that fails again
+ * leaves it there (logged) for a later reap; once deleted it is reported with
+ * reason `releaseFailed`.
  *
  * @since 0.1.0
  * @category constructors
@@ -330,7 +356,12 @@ export interface DeleteOptions extends WaitOptions {
 export interface SessionOptions extends CreateOptions {
   /**
    * How the release deletes: `syncContext` and the wait (default: the layer's
-   * delete wait). A failed sync is logged and the session deleted anyway.
+   * delete wait), checked before the session is created. With `syncContext`
+   * the release never loses data: if the sync fails (a failed task, a
+   * timeout, an error), the session is NOT deleted but left in place,
+   * labelled `releaseFailedLabel` (added to its labels), logged as a warning
+   * naming it and why, and counted in `sessionsLeakedAtRelease`; its permit of
+   * `maxSessions` is given back. `reap` deletes it later, after a successful sync.
    */
   readonly release?: DeleteOptions | undefined
 }
@@ -450,13 +481,30 @@ export declare namespace AgentBay {
     readonly betaPauseAsync: (session: SessionRef, options?: WaitOptions) => Effect.Effect<Session, TransitionError>
     /** PAUSED → RUNNING, with the same waiting rules as `betaPauseAsync`. */
     readonly betaResumeAsync: (session: SessionRef, options?: WaitOptions) => Effect.Effect<Session, TransitionError>
+    /** Contexts, their files and sessions' syncs (`clear` waits by the layer's `contextClear`). */
+    readonly context: AgentBayContext.AgentBayContext.Service
+    readonly betaVolume: BetaVolume.BetaVolume.Service
+    readonly betaNetwork: BetaNetwork.BetaNetwork.Service
+    /** The same object as `betaNetwork` (the official client's older name). */
+    readonly network: BetaNetwork.BetaNetwork.Service
   }
 }
 
 /**
+ * The fields of `AgentBay.Service` that are services of their own (also
+ * provided under their tags by the layers).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResourceServices = "context" | "betaVolume" | "betaNetwork" | "network"
+
+/**
  * Sessions it hands out offer the tool services bound (`session.filesystem`,
- * `session.command`, `session.code`, `session.mcp`): those in the context when
- * there are some (so a stub is used), else ones built over the client.
+ * `session.command`, `session.code`, `session.mcp`, and `session.context`'s
+ * sync and info): those in the context when there are some (so a stub is
+ * used), else ones built over the client. So are `context`, `betaVolume` and
+ * `betaNetwork`.
  *
  * @since 0.1.0
  * @category constructors
@@ -468,16 +516,35 @@ export const make: Effect.Effect<AgentBay.Service, never, AgentBayClient.AgentBa
   const or = <I, S>(tag: Context.Tag<I, S>, build: (client: AgentBayClient.AgentBayClient.Service) => S) =>
     Effect.map(Effect.serviceOption(tag), Option.getOrElse(() => build(client)))
   const tools = {
-    filesystem: yield* or(AgentBayFileSystem.AgentBayFileSystem, AgentBayFileSystem.fromClient),
+    filesystem: yield* or(
+      AgentBayFileSystem.AgentBayFileSystem,
+      (c) => AgentBayFileSystem.fromClient(c, { wait: waits.contextSync })
+    ),
     command: yield* or(AgentBayCommand.AgentBayCommand, AgentBayCommand.fromClient),
     code: yield* or(AgentBayCode.AgentBayCode, AgentBayCode.fromClient),
     mcp: yield* or(AgentBayMcp.AgentBayMcp, AgentBayMcp.fromClient)
   }
-  return AgentBay.of(Internal.make(client, waits, tools, owner))
+  const context = yield* or(AgentBayContext.AgentBayContext, (c) => AgentBayContext.fromClient(c, waits.contextClear))
+  const betaNetwork = yield* or(BetaNetwork.BetaNetwork, BetaNetwork.fromClient)
+  return AgentBay.of({
+    ...Internal.make(client, waits, { ...tools, context: { sync: context.sync, info: context.info } }, owner),
+    context,
+    betaVolume: yield* or(BetaVolume.BetaVolume, BetaVolume.fromClient),
+    betaNetwork,
+    network: betaNetwork
+  })
 })
 
 const toolServices = Layer.mergeAll(
-  AgentBayFileSystem.layer,
+  // File transfers wait for their sync task by the layer's context-sync wait.
+  Layer.effect(
+    AgentBayFileSystem.AgentBayFileSystem,
+    Effect.zipWith(
+      AgentBayClient.AgentBayClient,
+      WaitDefaults,
+      (client, waits) => AgentBayFileSystem.fromClient(client, { wait: waits.contextSync })
+    )
+  ),
   AgentBayCommand.layer,
   AgentBayCode.layer,
   AgentBayMcp.layer
@@ -492,11 +559,14 @@ const toolServices = Layer.mergeAll(
  * @since 0.1.0
  * @category layers
  */
-export const layerWithoutClient: Layer.Layer<Exclude<Services, AgentBayClient.AgentBayClient>, never, AgentBayClient.AgentBayClient> = Layer.mergeAll(
-  Layer.effect(AgentBay, make),
-  AgentBayContext.layer,
-  BetaNetwork.layer,
-  BetaVolume.layer
+export const layerWithoutClient: Layer.Layer<Exclude<Services, AgentBayClient.AgentBayClient>, never, AgentBayClient.AgentBayClient> = Layer.effectContext(
+  // One build: the tags hold the very objects `bay.context`, ... are.
+  Effect.map(make, (bay) =>
+    Context.make(AgentBay, bay).pipe(
+      Context.add(AgentBayContext.AgentBayContext, bay.context),
+      Context.add(BetaNetwork.BetaNetwork, bay.betaNetwork),
+      Context.add(BetaVolume.BetaVolume, bay.betaVolume)
+    ))
 ).pipe(Layer.provideMerge(toolServices))
 
 /**

@@ -15,7 +15,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type * as AgentBayConfig from "./AgentBayConfig.js"
 import {
   ApiError,
@@ -31,6 +33,7 @@ import * as Rpc from "./internal/rpc.js"
 import type * as McpTool from "./McpTool.js"
 import type { Labels, LinkOptions, ResourceInfo, SessionDetail, SessionRecord, ToolInfo } from "./Session.js"
 import type { ListStatus } from "./SessionStatus.js"
+import * as SyncPolicy from "./SyncPolicy.js"
 import * as Wire from "./Wire.js"
 import * as WireContext from "./WireContext.js"
 import * as WireSession from "./WireSession.js"
@@ -54,8 +57,11 @@ export interface ContextSync {
   readonly contextId: string
   /** Absolute path inside the sandbox. */
   readonly path: string
-  /** Sync policy, sent as given (camelCase keys, see the spec's semantics.md §4.4). */
-  readonly policy?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * Sync policy (spec: semantics.md §4.4). Checked before anything is sent
+   * (`SyncPolicy.validate`), sent as JSON text in the official key order.
+   */
+  readonly policy?: SyncPolicy.SyncPolicy | undefined
 }
 
 /**
@@ -109,6 +115,8 @@ export interface SyncParams {
   readonly contextId?: string | undefined
   readonly path?: string | undefined
   readonly mode?: "upload" | "download" | undefined
+  /** GetContextInfo only: the tasks of this type. */
+  readonly taskType?: "upload" | "download" | undefined
 }
 
 /**
@@ -141,7 +149,7 @@ export declare namespace AgentBayClient {
     readonly getLabel: (sessionId: string) => Effect.Effect<Labels, CommonError | NotFound | ValidationError>
     readonly getMcpResource: (sessionId: string) => Effect.Effect<ResourceInfo, CommonError | NotFound | ValidationError>
     readonly getLink: (sessionId: string, options?: LinkOptions) => Effect.Effect<string, CommonError | NotFound | ValidationError>
-    readonly syncContext: (params: SyncParams) => Effect.Effect<void, CommonError | NotFound | ValidationError>
+    readonly syncContext: (params: SyncParams) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
     readonly getContextInfo: (
       params: SyncParams
     ) => Effect.Effect<ReadonlyArray<WireContext.ContextTask>, CommonError | NotFound | ValidationError>
@@ -158,6 +166,33 @@ export declare namespace AgentBayClient {
     ) => Effect.Effect<McpTool.McpResult, CommonError | NotFound | InvalidState | ValidationError>
     /** The tool catalogue of an image (default `linux_latest`). */
     readonly listMcpTools: (imageId?: string) => Effect.Effect<ReadonlyArray<ToolInfo>, CommonError | ValidationError>
+    /**
+     * `PUT`s `body` to a pre-signed URL (a context file's upload URL): no key,
+     * no content-type, `content-length` for bytes or when `options.contentLength`
+     * is given (a stream without it goes chunked, which some stores refuse). A
+     * stream body is pulled as the connection takes it, never held whole.
+     * 200/201/204 succeed; 401/403 (an expired or forged URL) is `AuthError`,
+     * any other status `TransportError` (`HttpStatus`); a failure of the body
+     * stream is that failure. Not bounded by the client's timeout (its time
+     * grows with the body): interrupt it to stop it. The URL is a bearer
+     * credential: it is never traced, logged or put in an error.
+     */
+    readonly putUrl: <E = never>(
+      url: Redacted.Redacted<string>,
+      body: Uint8Array | Stream.Stream<Uint8Array, E>,
+      options?: PutUrlOptions
+    ) => Effect.Effect<void, CommonError | E>
+    /**
+     * `GET`s a pre-signed URL (a context file's download URL): succeeds once a
+     * 200 head has come (within the client's timeout) with the body as a
+     * stream, read as the consumer pulls; run it to the end (or stop it) to
+     * free the connection. 401/403 is `AuthError`, any other status
+     * `TransportError` (`HttpStatus`). The URL is never traced, logged or put
+     * in an error.
+     */
+    readonly getUrl: (
+      url: Redacted.Redacted<string>
+    ) => Effect.Effect<Stream.Stream<Uint8Array, CommonError>, CommonError>
   }
 }
 
@@ -175,6 +210,17 @@ export interface CallMcpToolOptions {
    * for a while (a command, code) passes its own timeout plus a margin.
    */
   readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * Options of `putUrl`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface PutUrlOptions {
+  /** The byte count of a stream body, sent as `content-length`. */
+  readonly contentLength?: number | undefined
 }
 
 /**
@@ -205,6 +251,18 @@ const callTimeout = (operation: string, input: Duration.DurationInput | undefine
     : Effect.fail(new ValidationError({ operation, field: "timeout", reason: "must be a positive duration" }))
 }
 
+// `PersistenceDataList`: each policy checked (a ValidationError names it by its
+// index, e.g. `contextSync.0.policy.bwList.whiteLists.0.path`) and put in the
+// official key order; an item without a policy has no `Policy`.
+const persistence = (list: ReadonlyArray<ContextSync> | undefined) =>
+  list === undefined ? Effect.succeed(undefined) : Effect.forEach(list, (c, i) =>
+    Effect.map(
+      c.policy === undefined
+        ? Effect.succeed(undefined)
+        : SyncPolicy.validate(c.policy, { operation: "create", field: `contextSync.${i}.policy` }),
+      (policy) => ({ ContextId: c.contextId, Path: c.path, Policy: policy && SyncPolicy.toWire(policy) })
+    ))
+
 /**
  * Builds the client from options and an `HttpClient`. Invalid options are a
  * `ValidationError` here, before any request.
@@ -213,25 +271,28 @@ const callTimeout = (operation: string, input: Duration.DurationInput | undefine
  * @category constructors
  */
 export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options) {
-  const { call } = yield* Internal.make(options)
+  const { call, getUrl, putUrl } = yield* Internal.make(options)
   const bySession = (id: string) => ({ SessionId: id })
 
   return AgentBayClient.of({
     call,
+    putUrl,
+    getUrl,
     createMcpSession: (p) =>
       Effect.flatMap(
-        call(WireSession.CreateMcpSession, {
-          ImageId: p.imageId,
-          Labels: p.labels,
-          McpPolicyId: p.policyId,
-          NetworkId: p.networkId,
-          VolumeId: p.volumeId,
-          PersistenceDataList: p.contextSync?.map((c) => ({ ContextId: c.contextId, Path: c.path, Policy: c.policy })),
-          ExtraConfigs: p.extraConfigs,
-          EnableRecord: p.enableBrowserReplay,
-          SdkStats: Wire.sdkStats,
-          LoginRegionId: options.regionId || undefined
-        }),
+        Effect.flatMap(persistence(p.contextSync), (list) =>
+          call(WireSession.CreateMcpSession, {
+            ImageId: p.imageId,
+            Labels: p.labels,
+            McpPolicyId: p.policyId,
+            NetworkId: p.networkId,
+            VolumeId: p.volumeId,
+            PersistenceDataList: list,
+            ExtraConfigs: p.extraConfigs,
+            EnableRecord: p.enableBrowserReplay,
+            SdkStats: Wire.sdkStats,
+            LoginRegionId: options.regionId || undefined
+          })),
         ({ data, envelope }) =>
           data.Success === false
             ? Effect.fail(
@@ -285,7 +346,12 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
       ),
     getContextInfo: (p) =>
       Effect.flatMap(
-        call(WireContext.GetContextInfo, { SessionId: p.sessionId, ContextId: p.contextId, Path: p.path }),
+        call(WireContext.GetContextInfo, {
+          SessionId: p.sessionId,
+          ContextId: p.contextId,
+          Path: p.path,
+          TaskType: p.taskType
+        }),
         ({ data, envelope }) =>
           Either.match(WireContext.decodeTasks(data.ContextStatus), {
             onLeft: (detail) =>

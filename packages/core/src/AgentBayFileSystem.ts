@@ -13,21 +13,44 @@
  *
  * Binary content: `write_file` carries text only, so `writeFile` accepts bytes
  * that are UTF-8 (they round-trip exactly) and refuses any other bytes with a
- * `ValidationError` before sending; binary files need the file-transfer API
- * (uploads through context storage), which comes later. Reading is exact for
- * any bytes (`readFileBytes`, `readFileStream`).
+ * `ValidationError` before sending; binary and large files go with the file
+ * transfer. Reading is exact for any bytes (`readFileBytes`, `readFileStream`).
+ *
+ * File transfer (`uploadFile`, `downloadFile` and their variants) moves any
+ * bytes, of any size, through the session's file-transfer context (spec:
+ * semantics.md §4.8), as the official client does: upload = the context's
+ * upload URL, a `PUT` of the bytes, a sync of the path into the sandbox
+ * (`download`) and a wait for its task, then the staging copy is deleted;
+ * download = a sync of the path out of the sandbox (`upload`), its wait, the
+ * download URL, a `GET` streamed to the caller, then the copy is deleted. The
+ * bytes stream both ways (a 50 MiB file is never whole in memory unless the
+ * caller collects it). The pre-signed URLs are credentials: never traced,
+ * logged or put in errors. Unlike the official client, a failed sync is not
+ * retried with fewer arguments (its retries can only fail).
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type { PlatformError } from "@effect/platform/Error"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
+import type { WaitOptions } from "./AgentBay.js"
 import * as AgentBayClient from "./AgentBayClient.js"
-import type { CommonError, InvalidState, NotFound, ToolError, ValidationError } from "./AgentBayError.js"
+import type {
+  CommonError,
+  ContextSyncError,
+  InvalidState,
+  NotFound,
+  ToolError,
+  ValidationError,
+  WaitTimeout
+} from "./AgentBayError.js"
 import * as Internal from "./internal/agentBayFileSystem.js"
+import * as Transfer from "./internal/fileTransfer.js"
 import type * as McpTool from "./McpTool.js"
-import type { SessionRef } from "./Session.js"
+import type { Bound as BoundTo, SessionRef } from "./Session.js"
 
 /**
  * @since 0.1.0
@@ -46,6 +69,47 @@ export class AgentBayFileSystem extends Context.Tag("@effect-agentbay/core/Agent
  * @category models
  */
 export type FileError = CommonError | NotFound | InvalidState | ValidationError | ToolError
+
+/**
+ * What a file transfer can fail with: the network; `NotFound` for an unknown
+ * session (or a file the sandbox does not have, on download); `ValidationError`
+ * before anything is sent (a relative `remotePath`, bad options); `InvalidState`
+ * when the session is paused; `ContextSyncError` when the sync task between storage and sandbox failed;
+ * `WaitTimeout` when it did not finish within the wait. A storage URL that
+ * refuses (expired) is `AuthError`, any other refusing status `TransportError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransferError = CommonError | NotFound | InvalidState | ValidationError | ContextSyncError | WaitTimeout
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface TransferOptions {
+  /**
+   * How the sync task is waited for (first poll at once; one bound covers the
+   * whole wait). Each field left out takes the service's default: under
+   * `AgentBay.layer` (and the fake, the local runtime) the layer's
+   * context-sync wait (`AgentBay.WaitDefaults`; the cloud's: every 1.5 s for
+   * up to 225 s); built with `fromClient` alone, `defaults`.
+   */
+  readonly wait?: WaitOptions | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface UploadOptions extends TransferOptions {
+  /**
+   * The byte count of a `Stream` source, sent as `content-length` (bytes and
+   * local files send theirs). Without it a stream goes chunked, which some
+   * storage refuses.
+   */
+  readonly contentLength?: number | undefined
+}
 
 /**
  * @since 0.1.0
@@ -160,17 +224,100 @@ export declare namespace AgentBayFileSystem {
     ) => Effect.Effect<string, FileError>
     /** Changes below `path` since the previous call for it (the first call starts watching). */
     readonly getFileChanges: (session: SessionRef, path: string) => Effect.Effect<ReadonlyArray<FileChange>, FileError>
+    /**
+     * Puts `source` (bytes, or a stream pulled as the connection takes it) at
+     * the absolute `remotePath` in the sandbox, through the file-transfer
+     * context (see the module note). A failure of the stream is the call's.
+     */
+    readonly uploadFile: <E = never>(
+      session: SessionRef,
+      source: Uint8Array | Stream.Stream<Uint8Array, E>,
+      remotePath: string,
+      options?: UploadOptions
+    ) => Effect.Effect<void, TransferError | E>
+    /** `uploadFile` of a local file, streamed from `FileSystem` with its size as `content-length`. */
+    readonly uploadFileFrom: (
+      session: SessionRef,
+      localPath: string,
+      remotePath: string,
+      options?: TransferOptions
+    ) => Effect.Effect<void, TransferError | PlatformError, FileSystem.FileSystem>
+    /**
+     * The file at the absolute `remotePath` as a stream, read as the consumer
+     * pulls (nothing is sent until it runs). The staging copy is deleted when
+     * the stream ends, however it ends.
+     */
+    readonly downloadFile: (
+      session: SessionRef,
+      remotePath: string,
+      options?: TransferOptions
+    ) => Stream.Stream<Uint8Array, TransferError>
+    /** `downloadFile`, collected. */
+    readonly downloadFileBytes: (
+      session: SessionRef,
+      remotePath: string,
+      options?: TransferOptions
+    ) => Effect.Effect<Uint8Array, TransferError>
+    /**
+     * `downloadFile` written to `localPath`: into a new file beside it, renamed
+     * over it once complete (a failed download leaves no partial file).
+     */
+    readonly downloadFileTo: (
+      session: SessionRef,
+      remotePath: string,
+      localPath: string,
+      options?: TransferOptions
+    ) => Effect.Effect<void, TransferError | PlatformError, FileSystem.FileSystem>
+  }
+
+  /**
+   * The service with the session bound, as `session.filesystem` offers it.
+   * (`Bound` alone would lose the type of `uploadFile`'s stream errors.)
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Bound extends BoundTo<Omit<Service, "uploadFile">> {
+    readonly uploadFile: <E = never>(
+      source: Uint8Array | Stream.Stream<Uint8Array, E>,
+      remotePath: string,
+      options?: UploadOptions
+    ) => Effect.Effect<void, TransferError | E>
   }
 }
 
 /**
- * The operations over a client (what `layer` provides).
+ * What the service needs besides a client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Defaults {
+  /** The default of a transfer's sync wait. */
+  readonly wait: WaitOptions
+}
+
+/**
+ * The defaults when none are given: the official client's file-transfer wait
+ * (a poll every 1.5 s for up to 30 s). The services of `AgentBay.layer` use the
+ * layer's context-sync wait instead.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults: Defaults = Transfer.defaults
+
+/**
+ * The operations over a client (what `layer` provides, with `defaults`;
+ * `AgentBay.layer` builds them with the layer's context-sync wait).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromClient = (client: AgentBayClient.AgentBayClient.Service): AgentBayFileSystem.Service =>
-  Internal.make(client)
+export const fromClient = (
+  client: AgentBayClient.AgentBayClient.Service,
+  options: Defaults = defaults
+): AgentBayFileSystem.Service => Internal.make(client, options)
 
 /**
  * @since 0.1.0

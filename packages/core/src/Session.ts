@@ -9,6 +9,7 @@ import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as AgentBayCode from "./AgentBayCode.js"
 import type * as AgentBayCommand from "./AgentBayCommand.js"
+import type * as AgentBayContext from "./AgentBayContext.js"
 import type { CommonError, NotFound, ValidationError } from "./AgentBayError.js"
 import type * as AgentBayFileSystem from "./AgentBayFileSystem.js"
 import type * as AgentBayMcp from "./AgentBayMcp.js"
@@ -204,13 +205,15 @@ export interface Session extends SessionRecord {
   /** GetSession again: a fresh record with the same bound operations. */
   readonly refresh: () => Effect.Effect<Session, SessionOpError>
   /** Files in the session: `AgentBayFileSystem`, bound to it. */
-  readonly filesystem: Bound<AgentBayFileSystem.AgentBayFileSystem.Service>
+  readonly filesystem: AgentBayFileSystem.AgentBayFileSystem.Bound
   /** `executeCommand`: `AgentBayCommand`, bound to the session. */
   readonly command: Bound<AgentBayCommand.AgentBayCommand.Service>
   /** `runCode`: `AgentBayCode`, bound to the session. */
   readonly code: Bound<AgentBayCode.AgentBayCode.Service>
   /** `listTools`, `callTool`, `getMetrics`: `AgentBayMcp`, bound to the session. */
   readonly mcp: Bound<AgentBayMcp.AgentBayMcp.Service>
+  /** `sync` and `info` of `AgentBayContext`, bound to the session. */
+  readonly context: Bound<AgentBayContext.SessionSyncs>
   /** CPU, memory, disk and network use (`get_metrics`). */
   readonly getMetrics: () => Effect.Effect<AgentBayMcp.Metrics, AgentBayMcp.ToolCallError>
 }

@@ -246,7 +246,8 @@ export const SyncContext = action("SyncContext", {
   data: Schema.Unknown,
   idempotent: false,
   keyIn: "query",
-  errors
+  // A paused session cannot sync (the local runtime's choice; the cloud's answer is open).
+  errors: { ...errors, [Code.InvalidStatus]: invalidState("Session", "SessionId", "syncContext") }
 })
 
 /**

@@ -37,6 +37,10 @@ export * as AgentBayMcp from "./AgentBayMcp.js"
 /**
  * @since 0.1.0
  */
+export * as AgentBayMetrics from "./AgentBayMetrics.js"
+/**
+ * @since 0.1.0
+ */
 export * as BetaNetwork from "./BetaNetwork.js"
 /**
  * @since 0.1.0
@@ -62,6 +66,14 @@ export * as Session from "./Session.js"
  * @since 0.1.0
  */
 export * as SessionStatus from "./SessionStatus.js"
+/**
+ * @since 0.1.0
+ */
+export * as WaitProgress from "./WaitProgress.js"
+/**
+ * @since 0.1.0
+ */
+export * as SyncPolicy from "./SyncPolicy.js"
 /**
  * @since 0.1.0
  */

@@ -39,6 +39,7 @@ import * as LocalAuth from "./LocalAuth.js"
 import * as LocalDataDir from "./LocalDataDir.js"
 import * as LocalServer from "./LocalServer.js"
 import * as LocalStore from "./LocalStore.js"
+import * as LocalVault from "./LocalVault.js"
 import * as Sandbox from "./Sandbox.js"
 
 /**
@@ -46,7 +47,10 @@ import * as Sandbox from "./Sandbox.js"
  * @category options
  */
 export interface ServerOptions {
-  /** State directory: `agentbay.db`, `api-key`, `sandboxes/`. Default: a temporary one, removed on close. */
+  /**
+   * State directory: `agentbay.db`, `api-key`, `sandboxes/`, `contexts/`, `volumes/`. Default: a temporary
+   * one, removed on close.
+   */
   readonly dataDir?: string | undefined
   /** Keys to accept. Default: the key generated on the first start of the data dir. */
   readonly apiKeys?: ReadonlyArray<Redacted.Redacted> | undefined
@@ -177,8 +181,10 @@ export const layerServerWith = <E>(
       yield* fs.makeDirectory(dataDir, { recursive: true, mode: 0o700 })
       const claimed = yield* LocalDataDir.claim(dataDir)
 
+      // The vault shares the store's database (one SqlClient): contexts, volumes, networks, URL tokens.
+      const store = LocalStore.layer({ filename: path.join(dataDir, LocalDataDir.files.database) })
       const deps = Layer.mergeAll(
-        LocalStore.layer({ filename: path.join(dataDir, LocalDataDir.files.database) }),
+        LocalVault.layer({ dataDir }).pipe(Layer.provideMerge(store)),
         // The backend runs on the same sandbox service.
         Layer.effect(BackendSandbox.BackendSandbox, Sandbox.Sandbox).pipe(Layer.provideMerge(sandbox(dataDir))),
         NodeContext.layer
@@ -247,7 +253,8 @@ export const layerServer = (options: ServerOptions = {}): Layer.Layer<Info, Star
 /**
  * The SDK's waits against the local runtime: a poll every 50 ms, so that a
  * pause or resume (300 ms by default) returns about when it settles, and a
- * delete (gone at once) after one poll. The bounds stay the cloud's.
+ * delete (gone at once), a context sync or a context clear after one poll.
+ * The bounds stay the cloud's.
  *
  * @since 0.1.0
  * @category constants
@@ -255,7 +262,9 @@ export const layerServer = (options: ServerOptions = {}): Layer.Layer<Info, Star
 export const waits: AgentBay.Waits = {
   transition: { interval: "50 millis", timeout: AgentBay.cloudWaits.transition.timeout },
   delete: { interval: "50 millis", timeout: AgentBay.cloudWaits.delete.timeout },
-  contextSync: { interval: "50 millis", timeout: AgentBay.cloudWaits.contextSync.timeout }
+  contextSync: { interval: "50 millis", timeout: AgentBay.cloudWaits.contextSync.timeout },
+  // ClearContext wipes the files before it answers: the first poll sees `available`.
+  contextClear: { interval: "50 millis", timeout: AgentBay.cloudWaits.contextClear.timeout }
 }
 
 /**

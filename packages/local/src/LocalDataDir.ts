@@ -8,9 +8,13 @@
  * <dataDir>/api-key       the generated key, mode 0600 (first start only)
  * <dataDir>/server.json   present while a server runs
  * <dataDir>/sandboxes/    one tree per session (Sandbox)
+ * <dataDir>/contexts/     one directory per context with stored files (LocalVault)
+ * <dataDir>/volumes/      one directory per volume: its data, mounted into sessions (Sandbox)
  * ```
  *
- * The directory is created 0700; the database files and the key file are 0600.
+ * The directories are created 0700 (as needed); the database files and the key file are 0600.
+ * Contexts and volumes outlive sessions: nothing that cleans up sessions (`sweepOrphans`,
+ * `Sandbox.destroy`) touches them.
  * A server killed between creating a session's tree and recording the session
  * leaves a tree with no row, and one killed between a delete's status write and
  * its tree's removal leaves a gone session with a tree; `sweepOrphans` removes
@@ -26,6 +30,7 @@ import * as Effect from "effect/Effect"
 import type * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as NodePath from "node:path"
 import type * as Scope from "effect/Scope"
 import { keyFileName } from "./LocalAuth.js"
 
@@ -37,8 +42,37 @@ export const files = {
   database: "agentbay.db",
   apiKey: keyFileName,
   server: "server.json",
-  sandboxes: "sandboxes"
+  sandboxes: "sandboxes",
+  contexts: "contexts",
+  volumes: "volumes"
 } as const
+
+/**
+ * The mode of every directory the local runtime makes in the data dir (owner only).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const directoryMode = 0o700
+
+/**
+ * An id that names a directory in the data dir (a session's tree, a context's
+ * files, a volume): 1 to 128 of `A-Z a-z 0-9 . _ -`, and not `.` or `..`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isValidId = (id: string): boolean => /^[A-Za-z0-9._-]{1,128}$/.test(id) && id !== "." && id !== ".."
+
+/**
+ * `<dataDir>/volumes/<volumeId>`, the host directory of a volume's data;
+ * undefined for an id that is not `isValidId`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const volumeDirectory = (dataDir: string, volumeId: string): string | undefined =>
+  isValidId(volumeId) ? NodePath.join(dataDir, files.volumes, volumeId) : undefined
 
 /**
  * What `server.json` holds.
@@ -128,8 +162,10 @@ export const claim = (
 /**
  * Removes the session trees under `<dataDir>/sandboxes` that have no session
  * record (left by a server killed while creating the session), and logs how
- * many. Run it before the server takes requests: a create in progress has a
- * tree and no record yet. Returns the ids removed.
+ * many. Only that directory: contexts and volumes are never touched, and a
+ * volume linked into a removed tree (process mode) is unlinked, not followed.
+ * Run it before the server takes requests: a create in progress has a tree
+ * and no record yet. Returns the ids removed.
  *
  * @since 0.1.0
  * @category utils

@@ -2,12 +2,16 @@
  * A session's files on this machine: the backend's `SessionFiles` over the
  * session's tree (`<dataDir>/sandboxes/<id>/{home,tmp}`). `/home/wuying/...`
  * maps to `<tree>/home/...`, `/tmp/...` to `<tree>/tmp/...`, relative paths
- * start at the home.
+ * start at the home. A session with a volume (`Tree.volume`) sees it at
+ * `/home/wuying/volume` (`BackendSandbox.volumeMount`): those paths map to the
+ * volume's directory, a third root, whatever is at `<tree>/home/volume` (the
+ * mount point under bubblewrap, a symlink in process mode). Without a volume
+ * that path is an ordinary home path.
  *
  * Confinement: paths are normalised first (`..` that climbs out and other
  * absolute paths are an `Escape`), then resolved with `realpath` (of the path,
  * or of its nearest existing parent for a path to be created), which must stay
- * inside the session's home or tmp; a symlink that leads out, or to a missing
+ * inside the session's home, tmp or volume; a symlink that leads out, or to a missing
  * target, is an `Escape`. Files are opened with `O_NOFOLLOW` (a symlink swapped
  * in for the last component after the check is refused) and `O_NONBLOCK` (a
  * FIFO never blocks the server). Symlinks are resolved against the host's
@@ -34,6 +38,7 @@ import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { attempt, codeOf, fail, fromErrno, mapLimit, present } from "./internal/localFiles.js"
 
 /**
  * Host paths of one session's tree.
@@ -45,6 +50,8 @@ export interface Tree {
   readonly root: string
   readonly home: string
   readonly tmp: string
+  /** The session's volume (`<dataDir>/volumes/<id>`), seen at `BackendSandbox.volumeMount`, if it has one. */
+  readonly volume?: string | undefined
 }
 
 /**
@@ -68,51 +75,8 @@ const writeFlags: Record<WriteMode, number> = {
   create_new: O_EXCL
 }
 
-const codeOf = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-    ? error.code
-    : undefined
-
-/** Maps a Node error to a `FileError` about `path` (the sandbox path): only the errno code, never its message. */
-const fromErrno = (path: string, error: unknown): FileError => {
-  if (error instanceof FileError) return error
-  const code = codeOf(error)
-  const make = (reason: FileError["reason"], detail: string) => new FileError({ reason, path, detail })
-  switch (code) {
-    case "ENOENT":
-      return make("NotFound", "no such file or directory")
-    case "EEXIST":
-      return make("Exists", "already exists")
-    case "EISDIR":
-      return make("IsDirectory", "is a directory")
-    case "ENOTDIR":
-      return make("NotDirectory", "not a directory")
-    case "ENOTEMPTY":
-      return make("NotEmpty", "directory not empty")
-    case "ELOOP":
-      return make("Escape", "is a symbolic link")
-    case "EINVAL":
-    case "ENAMETOOLONG":
-      return make("Invalid", `invalid path (${code})`)
-    default:
-      return make("Io", `i/o error (${code ?? "unknown"})`)
-  }
-}
-
-const fail = (reason: FileError["reason"], path: string, detail: string): never => {
-  throw new FileError({ reason, path, detail })
-}
-
-/** Maps `f` over `items`, at most `limit` at a time, keeping the order. */
-const mapLimit = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (a: A) => Promise<B>) => {
-  const out: Array<B> = []
-  for (let i = 0; i < items.length; i += limit) out.push(...await Promise.all(items.slice(i, i + limit).map(f)))
-  return out
-}
-
-/** Runs `f`, mapping whatever it throws to a `FileError` about `path`. */
-const attempt = <A>(path: string, f: () => Promise<A>): Effect.Effect<A, FileError> =>
-  Effect.tryPromise({ try: f, catch: (error) => fromErrno(path, error) })
+/** The volume's name in the home (`volume` for `/home/wuying/volume`). */
+const volumeName = Path.posix.relative(BackendSandbox.home, BackendSandbox.volumeMount)
 
 const byPath = (a: FileStat, b: FileStat) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
 
@@ -139,16 +103,25 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
   const maxWrite = options.maxWriteBytes ?? 64 * 1024 * 1024
   const maxEntries = options.maxEntries ?? 100_000
 
+  /** The host path of a normalised sandbox path; `components` are below its root (home, tmp or the volume). */
   const resolve = (given: string) => {
     const r = Either.getOrThrowWith(MemoryFiles.resolvePath(given), (e) => e)
+    if (tree.volume !== undefined && r.root === "home" && r.components[0] === volumeName) {
+      const components = r.components.slice(1)
+      return { path: r.path, components, host: Path.join(tree.volume, ...components) }
+    }
     return { ...r, host: Path.join(r.root === "home" ? tree.home : tree.tmp, ...r.components) }
   }
 
-  /** The real paths of the session's home and tmp; `NotFound` when the tree is gone. */
+  /** The host path of a directory's entry: the volume for its mount point, else the entry in `dirReal`. */
+  const entryHost = (path: string, dirReal: string, name: string) =>
+    tree.volume !== undefined && path === BackendSandbox.volumeMount ? tree.volume : Path.join(dirReal, name)
+
+  /** The real paths of the session's home, tmp and volume; `NotFound` when the tree is gone. */
   const realRoots = (given: string) =>
-    Promise.all([FsP.realpath(tree.home), FsP.realpath(tree.tmp)]).catch(() =>
-      fail("NotFound", given, "the session's files do not exist")
-    )
+    Promise.all([tree.home, tree.tmp, ...(tree.volume === undefined ? [] : [tree.volume])].map((dir) =>
+      FsP.realpath(dir)
+    )).catch(() => fail("NotFound", given, "the session's files do not exist"))
 
   /**
    * Creates `dir` (a real path below the home or tmp) and its missing parents,
@@ -159,7 +132,7 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
     const roots = await realRoots(given)
     const missing: Array<string> = []
     for (let current = dir; !roots.includes(current);) {
-      if (await FsP.lstat(current).then(() => true, () => false)) break
+      if (await present(current)) break
       missing.push(current)
       const parent = Path.dirname(current)
       if (parent === current) fail("NotFound", given, "the session's files do not exist")
@@ -208,10 +181,10 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
   /** Resolves symlinks in the parents only: the target is the last component itself (for remove, move). */
   const noFollow = async (given: string) => {
     const r = resolve(given)
-    if (r.components.length === 0) fail("Invalid", given, "cannot remove or move the session's home or /tmp")
+    if (r.components.length === 0) fail("Invalid", given, "cannot remove or move the session's home, /tmp or volume")
     const parent = await confine(given, Path.dirname(r.host))
     const target = Path.join(parent.real, Path.basename(r.host))
-    const exists = parent.exists && (await FsP.lstat(target).then(() => true, () => false))
+    const exists = parent.exists && (await present(target))
     return { ...r, target, exists }
   }
 
@@ -308,16 +281,19 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
     await FsP.rename(from.target, to.target)
   }
 
-  /** The entries of the (resolved) directory `real`, whose sandbox path is `path`, sorted by name. */
+  /** The entries of the (resolved) directory `real` (sandbox path `path`) by name, with their host paths. */
   const entries = async (given: string, path: string, real: string, budget: number) => {
     const names = (await FsP.readdir(real)).sort()
     if (names.length > budget) fail("TooLarge", given, `more than ${maxEntries} entries`)
-    return mapLimit(names, 64, async (name) => statOf(`${path}/${name}`, await FsP.lstat(Path.join(real, name))))
+    return mapLimit(names, 64, async (name) => {
+      const host = entryHost(`${path}/${name}`, real, name)
+      return { stat: statOf(`${path}/${name}`, await FsP.lstat(host)), host }
+    })
   }
 
   const list = async (given: string) => {
     const { real, path } = await existing(given)
-    return entries(given, path, real, maxEntries)
+    return (await entries(given, path, real, maxEntries)).map((entry) => entry.stat)
   }
 
   const walk = async (given: string) => {
@@ -325,9 +301,9 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
     if (!(await FsP.stat(real)).isDirectory()) fail("NotDirectory", given, "not a directory")
     const out: Array<FileStat> = []
     const visit = async (dirPath: string, dirReal: string): Promise<void> => {
-      for (const stat of await entries(given, dirPath, dirReal, maxEntries - out.length)) {
+      for (const { host, stat } of await entries(given, dirPath, dirReal, maxEntries - out.length)) {
         out.push(stat)
-        if (stat.isDirectory) await visit(stat.path, Path.join(dirReal, stat.name))
+        if (stat.isDirectory) await visit(stat.path, host)
       }
     }
     await visit(path, real)

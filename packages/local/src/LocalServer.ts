@@ -37,6 +37,7 @@ import * as Option from "effect/Option"
 import { createServer, type IncomingMessage, type Server, STATUS_CODES } from "node:http"
 import type { Socket } from "node:net"
 import * as LocalLink from "./LocalLink.js"
+import * as LocalMetrics from "./LocalMetrics.js"
 
 /**
  * @since 0.1.0
@@ -80,8 +81,9 @@ export const layer = (
     Effect.gen(function*() {
       const auth = yield* BackendAuth
       const address = (yield* HttpServer.HttpServer).address
-      const routes = HttpRouter.concat(
+      const routes = HttpRouter.concatAll(
         LocalLink.router,
+        LocalMetrics.router, // GET /metrics (Prometheus text; the key in an Authorization header)
         BackendHttp.router({
           ...options,
           authenticate: options.authenticate ?? ((authorization) => Option.isSome(auth.authenticate(authorization))),
@@ -98,9 +100,12 @@ export const layer = (
     })
   ).pipe(
     // The platform's server span records the whole URL (`url.full`, `url.query`),
-    // and two actions carry the key in the query: no such span for those
-    // requests (the runtime's own span, `BackendRuntime.handle`, has the action).
-    HttpMiddleware.withTracerDisabledWhen((request) => keyInQuery.test(request.url))
+    // and two actions carry the key in the query, a pre-signed URL its token in
+    // the path: no such span for those requests (the runtime's own span,
+    // `BackendRuntime.handle`, has the action).
+    HttpMiddleware.withTracerDisabledWhen((request) =>
+      keyInQuery.test(request.url) || request.url.startsWith(BackendHttp.filesPrefix)
+    )
   )
 
 const keyInQuery = /[?&]Authorization=/i

@@ -266,7 +266,8 @@ export interface Options {
 
 /**
  * Opens (or creates) the database, runs pending migrations, then serves, as
- * `LocalStore` and as the backend's `BackendStore`. The
+ * `LocalStore` and as the backend's `BackendStore`; also provides its
+ * `SqlClient` (one connection), for `LocalVault` over the same database. The
  * journal is WAL (`PRAGMA journal_mode=WAL`, set by `SqliteClient` on open), so
  * the CLI can read while a server writes, and a killed server loses nothing it
  * acknowledged.
@@ -277,13 +278,13 @@ export interface Options {
 export const layer = (
   options: Options
 ): Layer.Layer<
-  LocalStore | BackendStore.BackendStore,
+  LocalStore | BackendStore.BackendStore | SqlClient.SqlClient,
   SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError | PlatformError
 > =>
   Layer.effectContext(Effect.map(make, (store) =>
     Context.make(LocalStore, store).pipe(Context.add(BackendStore.BackendStore, store)))).pipe(
     Layer.provide(SqliteMigrator.layer({ loader: migrations })),
-    Layer.provide(Layer.unwrapEffect(Effect.as(
+    Layer.provideMerge(Layer.unwrapEffect(Effect.as(
       ownerOnly(options.filename),
       SqliteClient.layer({
         filename: options.filename,

@@ -12,8 +12,9 @@
  * With bubblewrap (`isolation.level === "bubblewrap"`), every command runs in
  * `bwrap --die-with-parent --new-session --unshare-pid --as-pid-1 --unshare-ipc --unshare-uts --unshare-cgroup-try
  * --hostname agentbay --cap-drop ALL <system dirs> --proc /proc --ro-bind /proc/sys /proc/sys --dev /dev
- * --bind <tree>/tmp /tmp --symlink /tmp /var/tmp --bind <tree>/home /home/wuying --remount-ro /
- * --chdir /home/wuying --clearenv --setenv PATH … --setenv HOME /home/wuying --setenv LANG C.UTF-8 -- <argv>`:
+ * --bind <tree>/tmp /tmp --symlink /tmp /var/tmp --bind <tree>/home /home/wuying [--bind <volume> /home/wuying/volume]
+ * --remount-ro / --chdir /home/wuying --clearenv --setenv PATH … --setenv HOME /home/wuying --setenv LANG C.UTF-8
+ * -- <argv>`:
  *
  * - `<system dirs>`: `/usr`, `/etc` (and `/bin`, `/sbin`, `/lib*` where they are real directories) bound
  *   read-only; on a merged-/usr host those are symlinks and are recreated as the same symlinks. Nothing else
@@ -35,6 +36,12 @@
  * Residual exposure under bubblewrap: commands run as host uid 0 (without capabilities), so root-readable
  * files of the read-only `/usr` and `/etc` (e.g. `/etc/shadow`) are readable.
  *
+ * Volumes: `start(id, { volume })` mounts `<dataDir>/volumes/<volumeId>` (made if missing) at
+ * `/home/wuying/volume`: bound there under bubblewrap (over an empty directory of the home), a symlink
+ * `<home>/volume` in process mode. The sandbox remembers the mount per session until `destroy` (a restart calls
+ * `start` again with the same options). `destroy` never touches the volume's data (the bind is the sandbox's
+ * own; the symlink is unlinked, not followed); `removeVolume` deletes it.
+ *
  * With `isolation.level === "process"` there is NO isolation: commands are plain host processes with cwd =
  * the session's home, `HOME` set and their own process group, so pause/resume/destroy still work, and they
  * do not die if the server is killed with SIGKILL.
@@ -51,8 +58,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Launch from "./internal/sandboxLaunch.js"
-import * as LocalFiles from "./LocalFiles.js"
 import * as Proc from "./internal/sandboxProcess.js"
+import * as Volume from "./internal/sandboxVolume.js"
+import * as LocalDataDir from "./LocalDataDir.js"
+import * as LocalFiles from "./LocalFiles.js"
 
 /**
  * How strongly sessions are isolated from each other and from the host.
@@ -168,8 +177,7 @@ export const maxOutputBytes = 1024 * 1024
  * @since 0.1.0
  * @category predicates
  */
-export const isValidSessionId = (sessionId: string): boolean =>
-  /^[A-Za-z0-9._-]{1,128}$/.test(sessionId) && sessionId !== "." && sessionId !== ".."
+export const isValidSessionId: (sessionId: string) => boolean = LocalDataDir.isValidId
 
 /** The init: proves the sandbox is up by printing, then sleeps (for about 68 years). */
 const initArgv = ["sh", "-c", "echo ready && exec sleep 2147483647"]
@@ -185,6 +193,8 @@ interface Entry {
   init: Proc.Child | undefined
   readonly execs: Set<Proc.Child>
   paused: boolean
+  /** The host directory of the session's volume. */
+  volume: string | undefined
 }
 
 const firstLine = (text: string): string => text.trim().split("\n")[0] || "(no message)"
@@ -202,7 +212,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     const fail = (sessionId: string, operation: string, reason: string) =>
       new SandboxError({ sessionId, operation, reason })
     yield* Effect.tryPromise({
-      try: () => Fs.mkdir(sandboxes, { recursive: true, mode: 0o700 }),
+      try: () => Fs.mkdir(sandboxes, { recursive: true, mode: LocalDataDir.directoryMode }),
       catch: (error) => fail("", "layer", `cannot create ${sandboxes}: ${String(error)}`)
     })
     const launcher = yield* Launch.choose({
@@ -223,7 +233,8 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     const tree = (sessionId: string): Launch.Tree => {
       if (!isValidSessionId(sessionId)) throw fail(sessionId, "root", "invalid session id")
       const root = Path.join(sandboxes, sessionId)
-      return { root, home: Path.join(root, "home"), tmp: Path.join(root, "tmp") }
+      const volume = entries.get(sessionId)?.volume
+      return { root, home: Path.join(root, "home"), tmp: Path.join(root, "tmp"), volume }
     }
     const validTree = (sessionId: string, operation: string) =>
       Effect.suspend(() =>
@@ -233,44 +244,9 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
       )
     const children = (entry: Entry): Array<Proc.Child> =>
       [...(entry.init ? [entry.init] : []), ...entry.execs].filter((child) => !child.hasExited())
-    const membersOf = (entry: Entry) => members(children(entry))
-    const members = (live: ReadonlyArray<Proc.Child>) =>
-      Proc.members(live.map((child) => child.pid), Proc.processTable())
+    const membersOf = (entry: Entry) => Proc.membersOf(children(entry))
 
-    /** Waits (bounded, in real time) for the children's exit events. */
-    const exited = (live: ReadonlyArray<Proc.Child>, limit: number): Effect.Effect<void> =>
-      Effect.asVoid(Proc.firstOf(Effect.forEach(live, (child) => child.exited, { discard: true }), Proc.sleepReal(limit)))
-
-    /**
-     * Kills the children and everything they started; returns once they have exited (bounded).
-     *
-     * Under bubblewrap each child is a bwrap whose one child is PID 1 of the sandbox's PID namespace: killing
-     * that one makes the kernel kill the whole namespace, and bwrap reaps it and exits by itself. So the
-     * inside is found from bwrap's own list of children, not the host's process table; the table is read
-     * only when that list is not available or a bwrap is still alive after the first kill.
-     */
-    const kill = (targets: ReadonlyArray<Proc.Child>): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        const live = targets.filter((child) => !child.hasExited())
-        if (live.length === 0) return
-        if (launcher.insideFirst) {
-          const direct = live.map((child) => Proc.childrenOf(child.pid))
-          const roots = new Set(live.map((child) => child.pid))
-          const inside = direct.every((pids) => pids !== undefined)
-            ? direct.flatMap((pids) => pids ?? [])
-            : members(live).map((entry) => entry.pid).filter((pid) => !roots.has(pid))
-          for (const pid of inside) Proc.sendSignal(pid, "SIGKILL")
-          for (const child of live) Proc.sendSignal(child.pid, "SIGCONT") // a paused bwrap must run to reap
-          if (inside.length > 0) yield* exited(live, exitLimit / 2)
-        }
-        // Past this point only for the process level, or a bwrap that did not exit (or had no child yet).
-        const left = live.filter((child) => !child.hasExited())
-        if (left.length === 0) return
-        const rest = members(left)
-        for (const child of left) Proc.sendSignal(-child.pid, "SIGKILL")
-        for (const entry of rest) Proc.sendSignal(entry.pid, "SIGKILL")
-        yield* exited(left, exitLimit)
-      }).pipe(Effect.uninterruptible)
+    const kill = (targets: ReadonlyArray<Proc.Child>) => Proc.kill(targets, launcher.insideFirst, exitLimit)
 
     yield* Effect.addFinalizer(() =>
       layerLock.withPermits(everyone)(Effect.suspend(() => {
@@ -282,18 +258,17 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
 
     // Uninterruptible but for the wait for the init's first output, so a started init is always tracked
     // or killed.
-    const start = (sessionId: string) =>
+    const start = (sessionId: string, options: BackendSandbox.StartOptions = {}) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const paths = yield* validTree(sessionId, "start")
-          yield* Effect.tryPromise({
-            try: async () => {
-              await Fs.mkdir(paths.home, { recursive: true })
-              await Fs.mkdir(paths.tmp, { recursive: true })
-            },
+          const base = yield* validTree(sessionId, "start")
+          const volume = yield* Effect.tryPromise({
+            try: () => Volume.prepareTree(launcher.level, dataDir, base, options.volume?.id),
             catch: (error) => fail(sessionId, "start", `cannot create the session's tree: ${String(error)}`)
           })
-          const entry = entries.get(sessionId) ?? { init: undefined, execs: new Set(), paused: false }
+          const paths = { ...base, volume }
+          const entry: Entry = entries.get(sessionId) ?? { init: undefined, execs: new Set(), paused: false, volume }
+          entry.volume = volume
           if (entry.init !== undefined && !entry.init.hasExited()) return
           const init = yield* Proc.spawnChild({ ...launcher.launch(paths, initArgv, {}), maxOutputBytes: 64 * 1024 })
             .pipe(Effect.mapError((reason) => fail(sessionId, "start", `cannot spawn: ${reason}`)))
@@ -322,7 +297,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
           return yield* fail(sessionId, "exec", "the session's sandbox is not started")
         }
         if (entry.paused) return yield* fail(sessionId, "exec", "the session is paused")
-        const launch = launcher.launch(paths, argv, { cwd: commandCwd(paths, options.cwd), env: options.env })
+        const launch = launcher.launch(paths, argv, { cwd: options.cwd, env: options.env })
         const child = yield* Proc.spawnChild({ ...launch, stdin: options.stdin, maxOutputBytes }).pipe(
           Effect.mapError((reason) => fail(sessionId, "exec", `cannot spawn ${argv[0]}: ${reason}`))
         )
@@ -400,19 +375,18 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
     const span = <A, E>(name: string, sessionId: string, self: Effect.Effect<A, E>) =>
       Effect.withSpan(self, `Sandbox.${name}`, { attributes: { "agentbay.session_id": sessionId } })
 
-    // In process mode the command sees the host: a sandbox path (/home/wuying/x,
-    // /tmp/x) given as its cwd is the same place in the session's tree.
-    const commandCwd = (paths: Launch.Tree, cwd: string | undefined) => {
-      if (cwd === undefined || launcher.level !== "process") return cwd
-      const home = BackendSandbox.home
-      if (cwd === home || cwd.startsWith(`${home}/`)) return Path.join(paths.home, cwd.slice(home.length))
-      if (cwd === "/tmp" || cwd.startsWith("/tmp/")) return Path.join(paths.tmp, cwd.slice(4))
-      return cwd
-    }
+    // Not a volume id: no volume of ours, nothing to remove.
+    const removeVolume = (volumeId: string) =>
+      Effect.tryPromise(() => Volume.remove(dataDir, volumeId)).pipe(
+        Effect.when(() => LocalDataDir.isValidId(volumeId)),
+        Effect.catchAll((error) => Effect.logWarning(`Sandbox: could not remove volume ${volumeId}`, error.cause)),
+        Effect.asVoid,
+        Effect.withSpan("Sandbox.removeVolume", { attributes: { "agentbay.volume_id": volumeId } })
+      )
 
     return Sandbox.of({
       isolation: { level: launcher.level, detail: launcher.detail },
-      start: (sessionId) => span("start", sessionId, start(sessionId)),
+      start: (sessionId, options) => span("start", sessionId, start(sessionId, options)),
       exec: (sessionId, argv, options) => span("exec", sessionId, exec(sessionId, argv, options)),
       pause: (sessionId) => span("pause", sessionId, pause(sessionId)),
       resume: (sessionId) => span("resume", sessionId, resume(sessionId)),
@@ -421,6 +395,7 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
       root: (sessionId) => tree(sessionId).root,
       home: (sessionId) => launcher.home(tree(sessionId)),
       files: (sessionId) => LocalFiles.make(tree(sessionId)),
+      removeVolume,
       diskTotal: (sessionId) =>
         LocalFiles.diskSpace(tree(sessionId).root).pipe(
           Effect.orElse(() => LocalFiles.diskSpace(sandboxes)),

@@ -21,11 +21,19 @@ export * as LocalFiles from "./LocalFiles.js"
 /**
  * @since 0.1.0
  */
+export * as LocalMetrics from "./LocalMetrics.js"
+/**
+ * @since 0.1.0
+ */
 export * as LocalServer from "./LocalServer.js"
 /**
  * @since 0.1.0
  */
 export * as LocalStore from "./LocalStore.js"
+/**
+ * @since 0.1.0
+ */
+export * as LocalVault from "./LocalVault.js"
 /**
  * @since 0.1.0
  */

@@ -10,6 +10,7 @@ import * as TestClock from "effect/TestClock"
 import * as LocalAuth from "../src/LocalAuth.js"
 import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
+import * as MemoryVault from "@effect-agentbay/backend/MemoryVault"
 import * as LocalStore from "../src/LocalStore.js"
 import { sandboxDouble } from "./utils.js"
 
@@ -22,7 +23,7 @@ const runtimeLayer = (sandbox: ReturnType<typeof sandboxDouble>, filename = ":me
       LocalAuth.layer({ apiKeys: [Redacted.make(keyA), Redacted.make(keyB)] }),
       BackendSessions.layer({ transitionDelay: "300 millis", deleteDelay: "300 millis" })
     )),
-    Layer.provideMerge(Layer.mergeAll(LocalStore.layer({ filename }), sandbox.layer, NodeContext.layer))
+    Layer.provideMerge(Layer.mergeAll(LocalStore.layer({ filename }), MemoryVault.layer, sandbox.layer, NodeContext.layer))
   )
 
 const call = (action: string, fields: Record<string, string> = {}, key = keyA) =>
@@ -54,14 +55,19 @@ describe("BackendRuntime over the SQLite store", () => {
   it.effect("create starts a sandbox and records labels, image and the other fields", () => {
     const sandbox = sandboxDouble()
     return Effect.gen(function*() {
+      // The context, network and volume named must exist and be the caller's.
+      const dataOf = (r: BackendRuntime.Reply) => r.body.Data as Record<string, string>
+      const c1 = dataOf(yield* call("GetContext", { Name: "c1", AllowCreate: "true" })).Id!
+      const net = dataOf(yield* call("CreateNetwork")).NetworkId!
+      const vol = dataOf(yield* call("GetVolume", { VolumeName: "v1", ImageId: "code_latest", AllowCreate: "true" })).VolumeId!
       const created = yield* call("CreateMcpSession", {
         ImageId: "code_latest",
         Labels: JSON.stringify({ team: "qa" }),
         McpPolicyId: "p-1",
-        NetworkId: "net-1",
-        VolumeId: "vol-1",
+        NetworkId: net,
+        VolumeId: vol,
         EnableRecord: "false",
-        PersistenceDataList: JSON.stringify([{ ContextId: "c1", Path: "/data", Policy: "{\"a\":1}" }]),
+        PersistenceDataList: JSON.stringify([{ ContextId: c1, Path: "/home/wuying/data", Policy: "{\"bwList\":null}" }]),
         SdkStats: JSON.stringify({ source: "sdk" })
       })
       assert.strictEqual(created.status, 200)
@@ -87,9 +93,9 @@ describe("BackendRuntime over the SQLite store", () => {
       const row = yield* Effect.flatMap(LocalStore.LocalStore, (s) => s.findSession(id))
       assert.isTrue(row._tag === "Some")
       if (row._tag === "Some") {
-        const persistence = [{ ContextId: "c1", Path: "/data", Policy: { a: 1 } }]
+        const persistence = [{ ContextId: c1, Path: "/home/wuying/data", Policy: { bwList: null } }]
         assert.deepStrictEqual(row.value.params.PersistenceDataList, persistence)
-        assert.strictEqual(row.value.params.VolumeId, "vol-1")
+        assert.strictEqual(row.value.params.VolumeId, vol)
         assert.strictEqual(row.value.params.EnableRecord, false)
         assert.strictEqual(row.value.owner, LocalAuth.hash(keyA))
       }

@@ -1,98 +1,19 @@
 // The CLI server as a child process (`node --import tsx src/bin.ts serve`): state
 // acknowledged before a SIGKILL is all there after a restart on the same data dir,
 // transitions caught in flight are settled, and the generated key keeps working.
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import { assert, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
-
-const root = fileURLToPath(new URL("../../..", import.meta.url))
-const bin = path.join(root, "packages/local/src/bin.ts")
-
-interface Server {
-  readonly child: ChildProcess
-  readonly endpoint: string
-  readonly output: () => string
-}
-
-const exited = (child: ChildProcess) =>
-  Effect.async<{ code: number | null; signal: NodeJS.Signals | null }>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      return resume(Effect.succeed({ code: child.exitCode, signal: child.signalCode }))
-    }
-    child.once("exit", (code, signal) => resume(Effect.succeed({ code, signal })))
-  })
-
-const stop = (child: ChildProcess, signal: NodeJS.Signals) =>
-  Effect.suspend(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-    return exited(child)
-  }).pipe(Effect.timeout("10 seconds"), Effect.orDie)
-
-// Starts `serve` and waits (bounded) for its banner; the finalizer SIGKILLs it if still running.
-const serve = (dataDir: string, ...args: Array<string>) =>
-  Effect.acquireRelease(
-    Effect.async<Server, Error>((resume) => {
-      const child = spawn(process.execPath, [
-        "--import", "tsx", bin, "serve", "--port", "0", "--data-dir", dataDir, "--isolation", "process", ...args
-      ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      let done = false
-      const finish = (result: Effect.Effect<Server, Error>) => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        resume(result)
-      }
-      const timer = setTimeout(() => finish(Effect.fail(new Error(`no banner within 25 s:\n${output}`))), 25_000)
-      const read = (chunk: Buffer) => {
-        output += chunk.toString("utf8")
-        const match = /listening on (http:\/\/\S+)/.exec(output)
-        if (match && output.includes("Stop with")) {
-          finish(Effect.succeed({ child, endpoint: match[1], output: () => output }))
-        }
-      }
-      child.stdout!.on("data", read)
-      child.stderr!.on("data", read)
-      child.once("exit", (code) => finish(Effect.fail(new Error(`serve exited with ${code}:\n${output}`))))
-    }),
-    (server) => stop(server.child, "SIGKILL")
-  )
-
-// Processes a killed server left behind (no isolation: they outlive it): those working in the data dir.
-const killStrays = (dataDir: string) =>
-  Effect.sync(() => {
-    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-      try {
-        if (fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dataDir)) process.kill(Number(pid), "SIGKILL")
-      } catch {
-        // gone, or not ours to inspect
-      }
-    }
-  })
-
-const client = (server: Server, key: string) =>
-  <A, E>(use: Effect.Effect<A, E, AgentBay.AgentBay | AgentBayClient.AgentBayClient>) =>
-    use.pipe(
-      Effect.provide(AgentBay.layer({ apiKey: Redacted.make(key), endpoint: server.endpoint })),
-      Effect.provide(NodeHttpClient.layerUndici)
-    )
+import { client, serve, stop, tempDataDir } from "./serveChild.js"
 
 it.live("sessions survive a SIGKILL of the server", () =>
   Effect.gen(function*() {
-    const dataDir = yield* Effect.acquireRelease(
-      Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "agentbay-restart-"))),
-      (dir) => Effect.zipRight(killStrays(dir), Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
-    )
+    const dataDir = yield* tempDataDir("agentbay-restart-")
 
     // First start: a key is generated, printed once and saved with mode 0600.
     // Transitions last a minute, so the kill catches them in flight.
@@ -146,10 +67,7 @@ it.live("sessions survive a SIGKILL of the server", () =>
 
 it.live("serve --api-key K (given once) accepts exactly K and never prints it", () =>
   Effect.gen(function*() {
-    const dataDir = yield* Effect.acquireRelease(
-      Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "agentbay-cli-key-"))),
-      (dir) => Effect.zipRight(killStrays(dir), Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
-    )
+    const dataDir = yield* tempDataDir("agentbay-cli-key-")
     const key = "ak-given-once-7f3c"
     const server = yield* serve(dataDir, "--api-key", key)
     assert.notInclude(server.output(), key)

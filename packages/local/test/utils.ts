@@ -31,6 +31,8 @@ export const sandboxDouble = () => {
     pause: (id) => record("pause", id),
     resume: (id) => record("resume", id),
     destroy: (id) => Effect.orDie(record("destroy", id)),
+    // Volumes are accepted (mounted nowhere: nothing runs in the double).
+    removeVolume: () => Effect.void,
     exec: (id) => Effect.fail(new SandboxError({ sessionId: id, operation: "exec", reason: "not in the double" })),
     pids: () => Effect.succeed([]),
     root: (id) => `/nonexistent/${id}`,

@@ -1,44 +1,64 @@
 /**
  * A lean `HttpClient` for Node: `node:http`/`node:https` over keep-alive
- * agents, one callback-driven exchange per request, the whole response body
- * read before `execute` returns.
+ * agents, one callback-driven exchange per request, a response body read whole
+ * before `execute` returns (unless it is large, see below).
  *
  * The platform's clients pay for generality on every request: a span check, an
  * `AbortController`, a parsed `URL`, a response registered for garbage
  * collection, a streamed body read by further fibers. This one does none of
  * that on its fast path, which is every request that is not traced (the SDK
  * disables the platform's HTTP spans, see `AgentBayClient`) and has an empty,
- * byte or text body. Any other request (traced, or with a `FormData` or
- * `Stream` body) goes through the platform's `node:http` client over the same
- * agents, so it behaves exactly as there.
+ * byte, text or stream body. A stream body is written as the connection takes
+ * it: the next chunk is pulled once the previous one was taken, so a large
+ * upload is never whole in memory. Any other request (traced, or with a
+ * `FormData` body) goes through the platform's `node:http` client over the
+ * same agents, so it behaves exactly as there.
  *
  * Fast-path semantics: interruption destroys the request (and its socket); a
  * socket or protocol failure is a `RequestError` ("Transport"); a failure while
  * reading the body, or a body over `HttpIncomingMessage.MaxBodySize`, is a
- * `ResponseError` ("Decode"). Bodies are buffered, so this client is not for
- * streaming large downloads.
+ * `ResponseError` ("Decode").
+ *
+ * Bodies up to `streamAbove` bytes (every API answer) are read whole before
+ * `execute` returns. A larger body, announced by its `content-length` or seen
+ * growing past it, is handed out as it arrives: `execute` returns with the
+ * bytes read so far, `stream` yields them and then reads the rest as the
+ * consumer pulls (node's backpressure: never the whole body in memory), and
+ * the other accessors collect it (bounded by `MaxBodySize`). Such a body is
+ * read once; ending its `stream` early closes the connection, and so does the
+ * garbage collection of a response whose body was never read.
  *
  * @since 0.1.0
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as Cookies from "@effect/platform/Cookies"
-import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import * as Https from "node:https"
+import { LiteResponse } from "./internal/liteResponse.js"
+
+/**
+ * Bodies up to this many bytes (1 MiB) are read whole before `execute`
+ * returns; larger ones are handed out streaming (see the module note).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const streamAbove = 1024 * 1024
 
 /**
  * The client over the given agents (`NodeHttpClient.makeAgent`); the caller
@@ -57,13 +77,16 @@ export const makeWithAgent = (agent: NodeHttpClient.HttpAgent): HttpClient.HttpC
           const body = request.body._tag
           const traced = fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
             !fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)(request)
-          if (traced || body === "FormData" || body === "Stream") return general.execute(request)
+          if (traced || body === "FormData") return general.execute(request)
           const target = targets.resolve(request)
           if (target === undefined) {
             return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl" }))
           }
           const maxBytes = Context.get(fiber.currentContext, IncomingMessage.MaxBodySize)
-          return exchange(request, target, agent, Option.isSome(maxBytes) ? Number(maxBytes.value) : undefined)
+          const max = Option.isSome(maxBytes) ? Number(maxBytes.value) : undefined
+          return body === "Stream"
+            ? Effect.flatMap(Effect.runtime<never>(), (runtime) => exchange(request, target, agent, max, runtime))
+            : exchange(request, target, agent, max)
         })),
     Effect.succeed
   )
@@ -139,11 +162,32 @@ class Targets {
   }
 }
 
+// Writes a stream body as the connection takes it: each chunk once the
+// previous one was taken (`drain`), then the end. (The platform's node client
+// waits for `drain` only inside a chunk, so a stream of one-element chunks is
+// buffered whole.)
+const pump = (nodeRequest: Http.ClientRequest, body: Stream.Stream<Uint8Array, unknown>) =>
+  Effect.zipRight(
+    Stream.runForEach(body, (chunk) =>
+      chunk.length === 0 ? Effect.void : Effect.async<void>((resume) => {
+        if (nodeRequest.write(chunk)) return resume(Effect.void)
+        // Closed instead: the exchange fails on its own; stop writing.
+        const go = () => {
+          nodeRequest.off("drain", go).off("close", go)
+          resume(Effect.void)
+        }
+        nodeRequest.once("drain", go).once("close", go)
+        return Effect.sync(() => void nodeRequest.off("drain", go).off("close", go))
+      })),
+    Effect.sync(() => void nodeRequest.end())
+  )
+
 const exchange = (
   request: HttpClientRequest.HttpClientRequest,
   target: Target,
   agent: NodeHttpClient.HttpAgent,
-  maxBytes: number | undefined
+  maxBytes: number | undefined,
+  runtime?: Runtime.Runtime<never>
 ) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
     const options: Http.RequestOptions = {
@@ -155,11 +199,17 @@ const exchange = (
     if (target.port !== "") options.port = target.port
     if (target.auth !== undefined) options.auth = target.auth
     let done = false
+    // The writer of a stream body, while it runs.
+    let writer: Fiber.RuntimeFiber<void, unknown> | undefined
+    const stopWriter = () => {
+      if (writer !== undefined && writer.unsafePoll() === null) writer.unsafeInterruptAsFork(writer.id())
+    }
     // Errors are built only when they are the outcome: "close" follows every
     // "end", and an Error costs its stack trace.
     const fail = (error: () => HttpClientError.HttpClientError) => {
       if (done) return
       done = true
+      stopWriter()
       resume(Effect.fail(error()))
     }
     const onResponse = (source: Http.IncomingMessage) => {
@@ -167,10 +217,11 @@ const exchange = (
       let size = 0
       // Read now: the socket goes back to the pool once the body has ended
       // (node caches the address on the socket, so this costs one lookup per connection).
-      const response = new LiteResponse(request, source, chunks, source.socket?.remoteAddress)
+      const address = source.socket?.remoteAddress
+      const response = new LiteResponse(request, source, chunks, address)
       const decodeError = (cause: unknown) => () =>
         new HttpClientError.ResponseError({ request, response, reason: "Decode", cause })
-      source.on("data", (chunk: Buffer) => {
+      const onData = (chunk: Buffer) => {
         size += chunk.length
         if (maxBytes !== undefined && size > maxBytes) {
           nodeRequest.destroy()
@@ -178,17 +229,32 @@ const exchange = (
           return
         }
         chunks.push(chunk)
-      })
-      source.on("end", () => {
+        if (size > streamAbove) handOver()
+      }
+      const onEnd = () => {
         if (done) return
         done = true
+        // Answered before the whole body was taken: the rest is not sent (nor the connection reused).
+        if (writer !== undefined && writer.unsafePoll() === null) {
+          stopWriter()
+          nodeRequest.destroy()
+        }
         resume(Effect.succeed(response))
-      })
-      source.on("error", (cause) => fail(decodeError(cause)))
+      }
+      const onError = (cause: unknown) => fail(decodeError(cause))
       // Closed before its end (the server went away mid-body); a no-op after "end".
-      source.on("close", () => {
+      const onClose = () => {
         if (!done) fail(decodeError("the connection closed before the body ended"))
-      })
+      }
+      // A large body: the rest is read as the consumer pulls (see `streamAbove`).
+      const handOver = () => {
+        done = true
+        source.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose)
+        source.pause()
+        resume(Effect.succeed(new LiteResponse(request, source, chunks, address, { maxBytes })))
+      }
+      if (Number(source.headers["content-length"]) > streamAbove) return handOver()
+      source.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose)
     }
     const nodeRequest = target.secure
       ? Https.request({ ...options, agent: agent.https }, onResponse)
@@ -199,101 +265,21 @@ const exchange = (
       case "Raw":
         nodeRequest.end(request.body.body as Uint8Array | string)
         break
+      case "Stream":
+        writer = Runtime.runFork(runtime!)(
+          Effect.catchAllCause(pump(nodeRequest, request.body.stream), (cause) =>
+            Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => {
+              fail(() => new HttpClientError.RequestError({ request, reason: "Encode", cause: Cause.squash(cause) }))
+              nodeRequest.destroy()
+            }))
+        )
+        break
       default:
         nodeRequest.end()
     }
     return Effect.sync(() => {
       done = true
+      stopWriter()
       nodeRequest.destroy()
     })
   })
-
-// A fully read response: every accessor succeeds at once (except `formData`,
-// parsed on demand).
-class LiteResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
-  readonly [IncomingMessage.TypeId]: IncomingMessage.TypeId = IncomingMessage.TypeId
-  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  private bytes: Buffer | undefined
-  private cachedText: string | undefined
-  private cachedHeaders: Headers.Headers | undefined
-
-  constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
-    readonly source: Http.IncomingMessage,
-    private readonly chunks: Array<Buffer>,
-    private readonly address: string | undefined
-  ) {
-    super()
-  }
-
-  get status(): number {
-    return this.source.statusCode ?? 0
-  }
-
-  get headers(): Headers.Headers {
-    return this.cachedHeaders ??= Headers.fromInput(this.source.headers as Headers.Input)
-  }
-
-  get cookies(): Cookies.Cookies {
-    const header = this.source.headers["set-cookie"]
-    return header === undefined ? Cookies.empty : Cookies.fromSetCookie(header)
-  }
-
-  get remoteAddress(): Option.Option<string> {
-    return Option.fromNullable(this.address)
-  }
-
-  private get body(): Buffer {
-    return this.bytes ??= this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
-  }
-
-  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.succeed(this.cachedText ??= this.body.toString("utf8"))
-  }
-
-  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({
-        try: () => (text === "" ? null : JSON.parse(text)) as unknown,
-        catch: (cause) => this.decodeError(cause)
-      }))
-  }
-
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
-  }
-
-  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.sync(() => {
-      const body = this.body
-      return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer
-    })
-  }
-
-  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return Stream.suspend(() => Stream.succeed(this.body))
-  }
-
-  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: () =>
-        new Response(this.body as unknown as BodyInit, {
-          status: this.status,
-          headers: new globalThis.Headers(this.headers)
-        }).formData(),
-      catch: (cause) => this.decodeError(cause)
-    })
-  }
-
-  private decodeError(cause: unknown) {
-    return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
-  }
-
-  toJSON(): unknown {
-    return IncomingMessage.inspect(this, {
-      _id: "@effect/platform/HttpClientResponse",
-      request: this.request.toJSON(),
-      status: this.status
-    })
-  }
-}

@@ -7,8 +7,10 @@
  * on the Effect `Clock`. Transitions settle at once by default, so a test needs
  * no clock; give `transitionDelay` and move the `TestClock` to watch them. The
  * `Backend` tag is the test's handle: inspect sessions, calls and files,
- * inject faults and delays, program commands. `layerStub` is for code that
- * only consumes `AgentBay`.
+ * inject faults and delays, program commands, look into contexts' stored files
+ * and volumes. Contexts, their syncs and file URLs, volumes (mounted at
+ * `/home/wuying/volume`) and networks work as on the local runtime, in memory.
+ * `layerStub` is for code that only consumes `AgentBay`.
  *
  * @since 0.1.0
  */
@@ -17,8 +19,10 @@ import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as BackendStore from "@effect-agentbay/backend/BackendStore"
+import * as BackendVault from "@effect-agentbay/backend/BackendVault"
 import * as MemoryStore from "@effect-agentbay/backend/MemoryStore"
 import * as MemoryTransport from "@effect-agentbay/backend/MemoryTransport"
+import * as MemoryVault from "@effect-agentbay/backend/MemoryVault"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
@@ -32,7 +36,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { makeQueue } from "./internal/fake.js"
+import { makeQueue, missingService } from "./internal/fake.js"
 import { type CommandHandler, make as makeSandbox } from "./internal/sandbox.js"
 
 export type { CommandHandler, CommandResult } from "./internal/sandbox.js"
@@ -96,6 +100,10 @@ export interface Options {
    * `TestClock` to settle them; `Duration.infinity` never settles.
    */
   readonly transitionDelay?: Duration.DurationInput | undefined
+  /** How long a pre-signed context-file URL is valid. Default 1 hour. */
+  readonly urlLifetime?: Duration.DurationInput | undefined
+  /** How often the recycle sweep of synced data runs on the `Clock`. Default 10 minutes. */
+  readonly recycleInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -166,6 +174,28 @@ export declare namespace Backend {
      * `MemoryFiles.seed` / `MemoryFiles.snapshot` from `@effect-agentbay/backend`.
      */
     readonly files: (sessionId: string) => BackendSandbox.SessionFiles
+    /**
+     * The paths (absolute sandbox paths, sorted) of the files a context
+     * stores: what uploads, syncs and file URLs left there.
+     */
+    readonly contextFiles: (contextId: string) => Effect.Effect<ReadonlyArray<string>>
+    /**
+     * Everything the fake keeps beyond sessions (contexts, stored files, sync
+     * tasks, volumes, networks, URL tokens), to inspect or seed it directly.
+     */
+    readonly vault: BackendVault.BackendVault.Service
+    /** The next `times` reads (`read`: downloads, GETs) or writes (`write`: uploads, PUTs) of stored context files fail. */
+    readonly failContextStorage: (operation: "read" | "write", options?: NextOptions) => Effect.Effect<void>
+    /** Ids of the volumes whose data exists (mounted at least once, not deleted), in creation order. */
+    readonly volumes: Effect.Effect<ReadonlyArray<string>>
+    /** A volume's files, at the paths sessions see them (below `/home/wuying/volume`). */
+    readonly volumeFiles: (volumeId: string) => BackendSandbox.SessionFiles
+    /**
+     * The in-memory `HttpClient` the fake's client uses: requests to the
+     * file URLs the fake hands out (`http://agentbay.test/context-files/...`)
+     * go through it, e.g. to `PUT` or `GET` one by hand.
+     */
+    readonly http: HttpClient.HttpClient
   }
 }
 
@@ -183,13 +213,16 @@ export const apiKey = "sk-agentbay-test"
 const backend = (options: Options) =>
   Effect.gen(function*() {
     const sandbox = yield* makeSandbox
+    const { faults, vault } = yield* MemoryVault.makeWithFaults
     const tasks = new Map<string, ReadonlyArray<WireContext.ContextTask>>()
     const delay = options.transitionDelay ?? 0
-    const layer = BackendRuntime.layer.pipe(
+    const runtime = BackendRuntime.layerWith({ urlLifetime: options.urlLifetime, recycleInterval: options.recycleInterval })
+    const layer = runtime.pipe(
       Layer.provideMerge(BackendSessions.layer({ transitionDelay: delay, deleteDelay: delay, idPrefix: "fake" })),
       Layer.provideMerge(Layer.mergeAll(
         MemoryStore.layer,
         Layer.succeed(BackendSandbox.BackendSandbox, sandbox.service),
+        Layer.succeed(BackendVault.BackendVault, vault),
         BackendAuth.layerKeys([apiKey])
       )),
       Layer.provide(Layer.succeed(BackendRuntime.ContextTasks, {
@@ -198,7 +231,7 @@ const backend = (options: Options) =>
     )
     const context = yield* Layer.build(layer)
     const http = yield* Effect.provide(MemoryTransport.make, context)
-    return { context, sandbox, tasks, http }
+    return { context, sandbox, tasks, http, vault, faults }
   })
 
 /**
@@ -212,7 +245,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<Context.Context<AgentBayClient.AgentBayClient | Backend>, never, import("effect/Scope").Scope> =>
   Effect.gen(function*() {
-    const { context, sandbox, tasks, http } = yield* backend(options)
+    const { context, faults: storage, http, sandbox, tasks, vault } = yield* backend(options)
     const store = Context.get(context, BackendStore.BackendStore)
     const sessions = Context.get(context, BackendSessions.BackendSessions)
     const real = yield* AgentBayClient.make({ apiKey: Redacted.make(apiKey), endpoint: MemoryTransport.endpoint }).pipe(
@@ -239,11 +272,14 @@ export const make = (
         const delay = delays.takeNext(method)
         return delay === undefined ? faulted(method, run) : Effect.zipRight(Effect.sleep(delay), faulted(method, run))
       })
+    // Methods answering an Effect are instrumented; others (a Stream) pass through.
     const client = Object.fromEntries(
       Object.entries(real).map(([method, f]) => [
         method,
-        (...args: ReadonlyArray<unknown>) =>
-          instrument(method as Method, args, (f as (...a: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>)(...args))
+        (...args: ReadonlyArray<unknown>) => {
+          const out = (f as (...a: ReadonlyArray<unknown>) => unknown)(...args)
+          return Effect.isEffect(out) ? instrument(method as Method, args, out as Effect.Effect<unknown, unknown>) : out
+        }
       ])
     ) as unknown as AgentBayClient.AgentBayClient.Service
 
@@ -296,7 +332,17 @@ export const make = (
         }),
       setContextTasks: (id, list) => Effect.zipRight(row(id), Effect.sync(() => void tasks.set(id, list))),
       onCommand: sandbox.onCommand,
-      files: sandbox.files
+      files: sandbox.files,
+      contextFiles: (contextId) =>
+        Effect.map(Effect.orDie(vault.files.walk(contextId, "/")), (files) => files.map((f) => f.path)),
+      vault,
+      failContextStorage: (operation, next) =>
+        next?.times !== undefined && (!Number.isInteger(next.times) || next.times < 1)
+          ? Effect.dieMessage(`AgentBayTest: times must be an integer >= 1, got ${next.times}`)
+          : storage.failNext(operation, next?.times ?? 1),
+      volumes: sandbox.volumes,
+      volumeFiles: sandbox.volumeFiles,
+      http
     })
     return Context.make(AgentBayClient.AgentBayClient, client).pipe(Context.add(Backend, handle))
   })
@@ -322,6 +368,8 @@ export const layer = (options: Options = {}): Layer.Layer<AgentBay.Services | Ba
 export const layerStub = (stubs: Partial<AgentBay.AgentBay.Service>): Layer.Layer<AgentBay.AgentBay> => {
   const message = (name: keyof AgentBay.AgentBay.Service) => `AgentBayTest.layerStub: AgentBay.${name} is not stubbed`
   const missing = (name: keyof AgentBay.AgentBay.Service) => () => Effect.dieMessage(message(name))
+  // `network` is the same object as `betaNetwork`.
+  const network = stubs.betaNetwork ?? stubs.network ?? missingService<AgentBay.AgentBay.Service["betaNetwork"]>("betaNetwork")
   return Layer.succeed(
     AgentBay.AgentBay,
     AgentBay.AgentBay.of({
@@ -334,6 +382,10 @@ export const layerStub = (stubs: Partial<AgentBay.AgentBay.Service>): Layer.Laye
       delete: missing("delete"),
       betaPauseAsync: missing("betaPauseAsync"),
       betaResumeAsync: missing("betaResumeAsync"),
+      context: missingService("context"),
+      betaVolume: missingService("betaVolume"),
+      betaNetwork: network,
+      network,
       ...stubs
     })
   )

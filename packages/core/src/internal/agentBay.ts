@@ -14,17 +14,20 @@ import type * as AgentBay from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
 import type * as AgentBayCode from "../AgentBayCode.js"
 import type * as AgentBayCommand from "../AgentBayCommand.js"
-import { ApiError, ContextSyncError, InvalidState, ValidationError } from "../AgentBayError.js"
+import type * as AgentBayContext from "../AgentBayContext.js"
+import { ApiError, InvalidState, ValidationError } from "../AgentBayError.js"
 import type * as AgentBayFileSystem from "../AgentBayFileSystem.js"
 import type * as AgentBayMcp from "../AgentBayMcp.js"
 import * as Lifecycle from "../Lifecycle.js"
 import { type Bound, idOf, Labels, type Session, SessionRecord, type SessionRef } from "../Session.js"
 import type { SessionStatus } from "../SessionStatus.js"
 import * as Wire from "../Wire.js"
-import * as WireContext from "../WireContext.js"
+import * as Observe from "./agentBayMetrics.js"
 import { paginate } from "./paginate.js"
 import { pollUntil, resolveWait } from "./poll.js"
 import * as Reap from "./reap.js"
+import * as Release from "./release.js"
+import * as SyncTasks from "./syncTasks.js"
 
 /** How long a pause/resume may still show the old state before that counts as a failure. */
 const grace = Duration.seconds(10)
@@ -64,6 +67,7 @@ export interface Tools {
   readonly command: AgentBayCommand.AgentBayCommand.Service
   readonly code: AgentBayCode.AgentBayCode.Service
   readonly mcp: AgentBayMcp.AgentBayMcp.Service
+  readonly context: AgentBayContext.SessionSyncs
 }
 
 /** `service` with its first argument (the session) bound. */
@@ -136,7 +140,7 @@ export const make = (
   waits: AgentBay.Waits,
   tools: Tools,
   owner: Reap.Owner
-): AgentBay.AgentBay.Service => {
+): Omit<AgentBay.AgentBay.Service, AgentBay.ResourceServices> => {
   const bind = sessionBinder(client, tools)
   // Permits of `maxSessions`: taken by a create, given back when this service
   // sees the session gone (its delete or release, a reap, a get).
@@ -151,47 +155,47 @@ export const make = (
         Effect.withSpan("AgentBay.get", { attributes: { "agentbay.session_id": id } })
       ))
 
-  // Waits until every sync task of the session is terminal (Success/Failed);
-  // any Failed task fails the wait with the tasks' messages.
-  const awaitSync = (id: string, timeout: Duration.DurationInput | undefined, operation: string, field: string) =>
-    Effect.gen(function*() {
-      const wait = yield* resolveWait(operation, { timeout }, waits.contextSync, field)
-      const tasks = yield* pollUntil(client.getContextInfo({ sessionId: id }), {
+  // Waits until every sync task of the session in `direction` is terminal
+  // (Success/Failed); any Failed one fails the wait with the tasks' messages.
+  // Only that direction counts: the session's other tasks (the create's
+  // download, an earlier upload) say nothing about this sync.
+  const awaitSync = (
+    id: string,
+    direction: "upload" | "download",
+    timeout: Duration.DurationInput | undefined,
+    operation: string,
+    field: string
+  ) =>
+    Effect.flatMap(resolveWait(operation, { timeout }, waits.contextSync, field), (wait) =>
+      SyncTasks.awaitTasks(client.getContextInfo({ sessionId: id }), {
         span: "AgentBay.waitForContextSync",
-        id,
+        sessionId: id,
         target: "context sync",
-        done: (ts) => ts.every(WireContext.isTerminalTask),
-        wait
-      })
-      const failed = tasks.filter((t) => t.status === "Failed")
-      if (failed.length > 0) {
-        return yield* new ContextSyncError({
-          sessionId: id,
-          operation,
-          tasks: failed.map((t) => ({
-            contextId: t.contextId,
-            path: t.path,
-            taskType: t.taskType,
-            status: t.status,
-            errorMessage: t.errorMessage || undefined
-          }))
-        })
-      }
-    })
+        operation,
+        wait,
+        relevant: (t) => t.taskType === direction,
+        outcome: SyncTasks.strict
+      }))
 
   // Upload every context of the session and wait until each task is terminal.
   const syncBeforeDelete = (id: string, options: AgentBay.DeleteOptions) =>
     // No Mode, as the official SDK sends it: the server syncs every context of the session.
     Effect.zipRight(
       client.syncContext({ sessionId: id }),
-      awaitSync(id, options.syncTimeout, "SyncContext", "syncTimeout")
+      awaitSync(id, "upload", options.syncTimeout, "SyncContext", "syncTimeout")
     ).pipe(Effect.withSpan("AgentBay.syncContext", { attributes: { "agentbay.session_id": id } }))
+
+  // The delete's wait, with its sync's timeout checked too.
+  const deleteWait = (operation: string, options: AgentBay.DeleteOptions) =>
+    Effect.tap(
+      resolveWait(operation, options, waits.delete),
+      () => options.syncTimeout === undefined ? Effect.void : resolveWait(operation, { timeout: options.syncTimeout }, {}, "sync")
+    )
 
   const del = (ref: SessionRef, options: AgentBay.DeleteOptions = {}) =>
     Effect.gen(function*() {
       const id = yield* checkId("delete", ref)
-      const wait = yield* resolveWait("delete", options, waits.delete)
-      if (options.syncTimeout !== undefined) yield* resolveWait("delete", { timeout: options.syncTimeout }, {}, "sync")
+      const wait = yield* deleteWait("delete", options)
       yield* Effect.annotateCurrentSpan("agentbay.session_id", id)
       if (options.syncContext) yield* Effect.catchTag(syncBeforeDelete(id, options), "NotFound", () => Effect.void)
       // Gone = not found, or FINISH/DELETED (the official SDK accepts only FINISH).
@@ -216,6 +220,7 @@ export const make = (
           wait,
           lastStatus: (status) => status
         })
+        yield* Observe.deleted
       }
       yield* limit.release(id)
     }).pipe(Effect.withSpan("AgentBay.delete"))
@@ -234,9 +239,10 @@ export const make = (
         yield* resolveWait("create", { timeout: contextSyncTimeout }, {}, "contextSync")
       }
       const record = yield* client.createMcpSession(labels === undefined ? params : { ...params, labels })
+      yield* Observe.created
       yield* Effect.annotateCurrentSpan("agentbay.session_id", record.id)
       if ((options.contextSync?.length ?? 0) > 0 && waitForContextSync !== false) {
-        yield* awaitSync(record.id, contextSyncTimeout, "CreateMcpSession", "contextSync").pipe(
+        yield* awaitSync(record.id, "download", contextSyncTimeout, "CreateMcpSession", "contextSync").pipe(
           Effect.catchTag("NotFound", (e) =>
             Effect.fail(
               new ApiError({
@@ -246,10 +252,11 @@ export const make = (
                 requestId: e.requestId
               })
             )),
+          // (The cleanup of `onError` runs uninterruptibly: `ownFiber`, so the delete's wait can time out.)
           Effect.onError(() =>
-            del(record.id).pipe(
+            Release.ownFiber(del(record.id)).pipe(
               Effect.catchAllCause((cause) =>
-                Effect.logWarning(`AgentBay: could not delete session ${record.id} after a failed create`, cause)
+                Observe.leaked(`AgentBay: could not delete session ${record.id} after a failed create`, cause)
               )
             )
           )
@@ -341,22 +348,16 @@ export const make = (
       )
     ).pipe(Stream.withSpan("AgentBay.list"))
 
+  const release = Release.make({ client, limit, syncBeforeDelete, del })
+
   const session = (options: AgentBay.SessionOptions = {}) => {
-    const { release = {}, ...createOptions } = options
-    // The permit is waited for outside the (uninterruptible) acquire, so the wait can be interrupted.
-    return limit.admit(Effect.acquireRelease(createUnlimited(createOptions), (s) => {
-      const sync = release.syncContext
-        ? syncBeforeDelete(s.id, release).pipe(
-          Effect.catchAllCause((cause) =>
-            Effect.logWarning(`AgentBay: context sync before releasing session ${s.id} failed; deleting anyway`, cause)
-          )
-        )
-        : Effect.void
-      return Effect.zipRight(sync, del(s, { ...release, syncContext: false })).pipe(
-        Effect.catchAllCause((cause) => Effect.logWarning(`AgentBay: could not delete session ${s.id}`, cause)),
-        Effect.withSpan("AgentBay.release", { attributes: { "agentbay.session_id": s.id } })
-      )
-    }))
+    const { release: releaseOptions = {}, ...createOptions } = options
+    // The release's options are checked before anything is created. The permit
+    // is waited for outside the (uninterruptible) acquire, so the wait can be interrupted.
+    return Effect.zipRight(
+      deleteWait("session", releaseOptions),
+      limit.admit(Effect.acquireRelease(Release.ownFiber(createUnlimited(createOptions)), (s) => release(s.id, releaseOptions)))
+    )
   }
 
   // Each session's release goes to a child scope whose finalizers run in

@@ -12,13 +12,16 @@ import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue } from "effect/Function"
 import * as ParseResult from "effect/ParseResult"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import * as AgentBayConfig from "../AgentBayConfig.js"
-import type { Reply } from "../AgentBayClient.js"
-import { ApiError, type CommonError, isRetryable, TransportError, ValidationError } from "../AgentBayError.js"
+import type { PutUrlOptions, Reply } from "../AgentBayClient.js"
+import { ApiError, AuthError, type CommonError, isRetryable, TransportError, ValidationError } from "../AgentBayError.js"
 import * as Wire from "../Wire.js"
 import { describeCause } from "./cause.js"
+import * as Observe from "./agentBayMetrics.js"
 import * as Rpc from "./rpc.js"
 
 /** Per-call options of `call`. */
@@ -30,13 +33,23 @@ export interface CallOptions {
 /** What one call of `action` can fail with: any network error, invalid params, and its mapped codes. */
 export type CallError<A extends Wire.AnyAction> = CommonError | ValidationError | Wire.ErrorOf<A>
 
-/** The generic client: any declared action, one call. */
-export interface Caller {
+/** The generic client: any declared action, one call; and the transfers to and from pre-signed URLs. */
+export interface Caller extends UrlTransfer {
   readonly call: <A extends Wire.AnyAction>(
     action: A,
     params: NoInfer<Wire.ParamsOf<A>>,
     options?: CallOptions
   ) => Effect.Effect<Reply<Wire.DataOf<A>>, CallError<A>>
+}
+
+/** `PUT` and `GET` of pre-signed URLs (context files): see `AgentBayClient.Service`. */
+export interface UrlTransfer {
+  readonly putUrl: <E = never>(
+    url: Redacted.Redacted<string>,
+    body: Uint8Array | Stream.Stream<Uint8Array, E>,
+    options?: PutUrlOptions
+  ) => Effect.Effect<void, CommonError | E>
+  readonly getUrl: (url: Redacted.Redacted<string>) => Effect.Effect<Stream.Stream<Uint8Array, CommonError>, CommonError>
 }
 
 const formType = "application/x-www-form-urlencoded"
@@ -177,9 +190,107 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
         (e) => Effect.fail(Wire.mapError(action, params, e)!)
       )
       : run
-    // The caller's child, and the parent of whatever the attempts trace.
-    return Effect.withSpan(mapped, `AgentBayClient.${name}`, compiled.span)
+    // The caller's child, and the parent of whatever the attempts trace; timed
+    // once per call, with the answer's request id on it (internal/agentBayMetrics.ts).
+    const span = Observe.callSpan(compiled.span, params)
+    return Effect.withSpan(Observe.observeCall(name, mapped), `AgentBayClient.${name}`, span)
   }
 
-  return { call } satisfies Caller as Caller
+  return { call, ...urlTransfer(http, timeout) } satisfies Caller as Caller
 })
+
+/** The `action` of the errors of `putUrl` and `getUrl`. */
+export const urlActions = { put: "PutContextFile", get: "GetContextFile" } as const
+
+/** Statuses a `PUT` to storage answers on success (real storage: 200 or 204). */
+const putOk: ReadonlyArray<number> = [200, 201, 204]
+
+// A low-level failure's description without the URL, which is a bearer credential.
+const scrubbed = (cause: unknown, url: Redacted.Redacted<string>) => {
+  const text = describeCause(cause)
+  const raw = Redacted.value(url)
+  let path = raw
+  try {
+    const parsed = new URL(raw)
+    path = parsed.pathname + parsed.search
+  } catch {
+    // not a URL: only the text itself and the generic pattern below apply
+  }
+  return text.split(raw).join("<url>").split(path).join("<url>").replace(/\bhttps?:\/\/[^\s"'<>]+/gi, "<url>")
+}
+
+// A refusing status: 401/403 (storage's answer to an expired or forged URL) is
+// AuthError, any other TransportError (HttpStatus).
+const statusError = (action: string, status: number): AuthError | TransportError =>
+  status === 401 || status === 403
+    ? new AuthError({ action, code: status === 403 ? "AccessDenied" : "Unauthorized", status })
+    : new TransportError({ action, reason: "HttpStatus", status })
+
+/**
+ * The transfers to pre-signed URLs. Untraced at the platform level (its span
+ * would record the URL); our spans name the method only. The `PUT` is not
+ * bounded by the client's timeout (its time grows with the body); the `GET`'s
+ * wait for the response head is.
+ */
+const urlTransfer = (http: HttpClient.HttpClient, timeout: Duration.Duration): UrlTransfer => {
+  const client = HttpClient.withTracerDisabledWhen(http, constTrue)
+  const network = (action: string, url: Redacted.Redacted<string>, cause: unknown, status?: number) =>
+    new TransportError({ action, reason: "Network", status, cause: scrubbed(cause, url) })
+  return {
+    putUrl: <E>(url: Redacted.Redacted<string>, body: Uint8Array | Stream.Stream<Uint8Array, E>, options?: PutUrlOptions) =>
+      Effect.suspend(() => {
+        const action = urlActions.put
+        // The body's own failure, told apart from the transport's (the platform wraps it).
+        let failure = Option.none<E>()
+        const base = HttpClientRequest.put(Redacted.value(url))
+        // No content-type: a pre-signed URL may be signed without one (the official client sends none).
+        const request = body instanceof Uint8Array
+          ? HttpClientRequest.bodyUint8Array(base, body, "")
+          : HttpClientRequest.bodyStream(
+            base,
+            Stream.tapError(body, (e) => Effect.sync(() => void (failure = Option.some(e)))),
+            { contentType: "", contentLength: options?.contentLength }
+          )
+        return client.execute(request).pipe(
+          Effect.catchAll((e): Effect.Effect<never, E | TransportError> =>
+            Option.isSome(failure) ? Effect.fail(failure.value) : Effect.fail(network(action, url, e.cause))
+          ),
+          Effect.flatMap((response) =>
+            // The answer's body (empty, or a short error text) is drained, so the connection can be reused.
+            Effect.zipRight(
+              Effect.ignore(Stream.runDrain(response.stream)),
+              putOk.includes(response.status) ? Effect.void : Effect.fail(statusError(action, response.status))
+            )
+          ),
+          Effect.withSpan("AgentBayClient.putUrl", {
+            kind: "client",
+            attributes: {
+              "http.request.method": "PUT",
+              ...(body instanceof Uint8Array
+                ? { "agentbay.content_length": body.length }
+                : options?.contentLength === undefined
+                ? {}
+                : { "agentbay.content_length": options.contentLength })
+            }
+          })
+        )
+      }),
+    getUrl: (url) => {
+      const action = urlActions.get
+      return client.execute(HttpClientRequest.get(Redacted.value(url))).pipe(
+        Effect.mapError((e) => network(action, url, e.cause)),
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new TransportError({ action, reason: "Timeout", cause: `no answer within ${Duration.format(timeout)}` })
+        }),
+        Effect.flatMap((response) =>
+          response.status === 200
+            ? Effect.succeed(Stream.mapError(response.stream, (e) => network(action, url, e.cause, 200)))
+            : Effect.fail(statusError(action, response.status))
+        ),
+        Effect.withSpan("AgentBayClient.getUrl", { kind: "client", attributes: { "http.request.method": "GET" } })
+      )
+    }
+  }
+}

@@ -16,6 +16,7 @@ import type * as AgentBayFileSystem from "../AgentBayFileSystem.js"
 import * as McpTool from "../McpTool.js"
 import { idOf, type SessionRef } from "../Session.js"
 import * as Mcp from "./agentBayMcp.js"
+import * as Transfer from "./fileTransfer.js"
 
 const module = "AgentBayFileSystem"
 
@@ -76,8 +77,7 @@ export const contentBytes = (
       new ValidationError({
         operation,
         field: "content",
-        reason: "is not UTF-8: write_file carries text only, so binary files need the file-transfer API " +
-          "(uploadFile through context storage), which is not in this release"
+        reason: "is not UTF-8: write_file carries text only, so binary files need the file-transfer API (uploadFile)"
       })
     )
   }
@@ -138,17 +138,7 @@ export const readStream = (
 
 /** Every window of the file, concatenated once. */
 export const readBytes = (client: AgentBayClient.Service, ref: SessionRef, path: string, operation: string) =>
-  Effect.map(Stream.runCollect(readStream(client, ref, path, operation)), (chunks) => {
-    const parts = [...chunks]
-    if (parts.length === 1) return parts[0]!
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-    let at = 0
-    for (const part of parts) {
-      out.set(part, at)
-      at += part.length
-    }
-    return out
-  })
+  Effect.map(Stream.runCollect(readStream(client, ref, path, operation)), Transfer.concat)
 
 /** Text: the bytes decoded once, so characters split across windows are whole (invalid UTF-8 becomes U+FFFD). */
 export const readText = (client: AgentBayClient.Service, ref: SessionRef, path: string) =>
@@ -179,11 +169,15 @@ export const write = (
     }
   })
 
-/** The operations of the service, over a client. */
-export const make = (client: AgentBayClient.Service): AgentBayFileSystem.AgentBayFileSystem.Service => {
+/** The operations of the service, over a client; `defaults` for the file transfers. */
+export const make = (
+  client: AgentBayClient.Service,
+  defaults: Transfer.Defaults = Transfer.defaults
+): AgentBayFileSystem.AgentBayFileSystem.Service => {
   const span = (operation: string, ref: SessionRef, tool: string) => Mcp.span(module, operation, ref, tool)
   const none = <A>(self: Effect.Effect<A, Mcp.ToolCallError>) => Effect.asVoid(self)
   return {
+    ...Transfer.make(client, defaults),
     readFile: (ref, path) => readText(client, ref, path).pipe(span("readFile", ref, McpTool.ReadFile.name)),
     readFileBytes: (ref, path) =>
       readBytes(client, ref, path, "readFileBytes").pipe(span("readFileBytes", ref, McpTool.ReadFile.name)),

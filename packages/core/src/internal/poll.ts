@@ -7,6 +7,8 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import { ValidationError, WaitTimeout } from "../AgentBayError.js"
+import { timedWait } from "./agentBayMetrics.js"
+import { observe } from "./waitProgress.js"
 
 /**
  * How a wait polls: first poll at once, then as `schedule` says, until `timeout`.
@@ -78,7 +80,8 @@ export const pollUntil = <A, E, R>(self: Effect.Effect<A, E, R>, options: {
     const start = yield* Clock.currentTimeMillis
     const last = yield* Ref.make(Option.none<A>())
     const until = (a: A) => Effect.map(Clock.currentTimeMillis, (now) => options.done(a, Duration.millis(now - start)))
-    const polled = Effect.tap(self, (a) => Ref.set(last, Option.some(a))).pipe(
+    const observed = yield* observe(self, options, start) // reports each poll to the WaitProgress in effect
+    const polled = Effect.tap(observed, (a) => Ref.set(last, Option.some(a))).pipe(
       Effect.repeat({ schedule: options.wait.schedule, until }),
       Effect.zipRight(Ref.get(last)),
       Effect.map(Option.getOrThrow) // a completed repeat has run `self` at least once
@@ -99,6 +102,7 @@ export const pollUntil = <A, E, R>(self: Effect.Effect<A, E, R>, options: {
           ))
     }))
   }).pipe(
+    (loop) => timedWait(options.span, loop), // AgentBayMetrics.waitDuration, by operation and outcome
     Effect.withSpan(options.span, {
       attributes: {
         [(options.resource ?? "Session") === "Session" ? "agentbay.session_id" : "agentbay.resource_id"]: options.id,

@@ -9,6 +9,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as AgentBay from "../AgentBay.js"
+import type { AgentBayClient } from "../AgentBayClient.js"
 import { ValidationError } from "../AgentBayError.js"
 import { labelLimits, type Labels, type Session } from "../Session.js"
 
@@ -25,6 +26,20 @@ export const keys = {
 
 /** The value of `managed-by`: constant, so that a list can filter on it. */
 export const managedBy = "effect-agentbay"
+
+/**
+ * The label a scoped session's release puts on a session it could not delete
+ * without losing data (its context sync failed), and why. Not a stamp: it
+ * counts toward the label limit only when set.
+ */
+export const releaseFailed = { key: `${prefix}release-failed`, contextSync: "context-sync" } as const
+
+/** Adds the `releaseFailed` label to a session's labels (GetLabel, then SetLabel: it replaces them all). */
+export const markReleaseFailed = (client: AgentBayClient.Service, id: string) =>
+  Effect.flatMap(
+    client.getLabel(id),
+    (labels) => client.setLabel(id, { ...labels, [releaseFailed.key]: releaseFailed.contextSync })
+  )
 
 const stampCount = Object.keys(keys).length
 
@@ -184,9 +199,10 @@ const check = (operation: string, options: AgentBay.ReapOptions) =>
 /**
  * Lists the live stamped sessions matching `labels` (collected first, so
  * deleting never shifts the pages being read), then reads each one's labels
- * and deletes those past their expiry, or created more than `olderThan` ago,
- * `concurrency` at a time. A session that cannot be read or deleted is logged
- * and left for a later reap.
+ * and deletes, `concurrency` at a time, those a release left behind
+ * (`releaseFailed`: only after a successful context sync, so their data is
+ * saved) and those past their expiry or created more than `olderThan` ago. A
+ * session that cannot be read, synced or deleted is logged and left for a later reap.
  */
 export const reap = (
   bay: AgentBay.AgentBay.Service,
@@ -206,8 +222,20 @@ export const reap = (
         : undefined
     const one = (session: Session) =>
       Effect.gen(function*() {
-        const stamps = stampsOf(yield* session.getLabels())
+        const labels = yield* session.getLabels()
+        const stamps = stampsOf(labels)
         if (Option.isNone(stamps)) return Option.none<AgentBay.Reaped>()
+        const failure = labels[releaseFailed.key]
+        if (failure !== undefined) {
+          // The release could not save its contexts: save them now, or leave it (the delete fails first).
+          yield* bay.delete(session.id, { syncContext: true })
+          return Option.some<AgentBay.Reaped>({
+            id: session.id,
+            reason: "releaseFailed",
+            stamps: stamps.value,
+            releaseFailure: failure
+          })
+        }
         const why = reason(stamps.value)
         if (why === undefined) return Option.none<AgentBay.Reaped>()
         yield* bay.delete(session.id)

@@ -2,6 +2,7 @@
 // probe that picks one. Internal: not exported from the package.
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { volumeMount } from "@effect-agentbay/backend/BackendSandbox"
 import * as Effect from "effect/Effect"
 import { type Completion, firstOf, sendSignal, sleepReal, spawnChild } from "./sandboxProcess.js"
 
@@ -10,11 +11,13 @@ export const sandboxHome = "/home/wuying"
 
 const sandboxPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/** Host paths of one session's tree. */
+/** Host paths of one session's tree, and of its volume when it has one. */
 export interface Tree {
   readonly root: string
   readonly home: string
   readonly tmp: string
+  /** Bound at `volumeMount` (the mount point is an empty directory in the home). */
+  readonly volume?: string | undefined
 }
 
 export interface CommandOptions {
@@ -113,6 +116,7 @@ export const bwrapArgs = (
   "--bind",
   tree.home,
   sandboxHome,
+  ...(tree.volume === undefined ? [] : ["--bind", tree.volume, volumeMount]),
   "--remount-ro",
   "/",
   "--chdir",
@@ -139,6 +143,17 @@ const bubblewrap = (bwrap: string, version: string): Launcher => {
   }
 }
 
+// The command sees the host: a sandbox path (/home/wuying/x, /tmp/x) given as its cwd is the same place in the
+// session's tree; a relative one starts at the home.
+const hostCwd = (tree: Tree, cwd: string | undefined): string => {
+  if (cwd === undefined) return tree.home
+  if (cwd === sandboxHome || cwd.startsWith(`${sandboxHome}/`)) {
+    return Path.join(tree.home, cwd.slice(sandboxHome.length))
+  }
+  if (cwd === "/tmp" || cwd.startsWith("/tmp/")) return Path.join(tree.tmp, cwd.slice(4))
+  return Path.resolve(tree.home, cwd)
+}
+
 // One sentence: why there is no isolation, and what that means.
 const plainProcess = (why: string): Launcher => ({
   level: "process",
@@ -148,7 +163,7 @@ const plainProcess = (why: string): Launcher => ({
   launch: (tree, argv, options) => ({
     command: argv[0]!,
     args: argv.slice(1),
-    cwd: options.cwd === undefined ? tree.home : Path.resolve(tree.home, options.cwd),
+    cwd: hostCwd(tree, options.cwd),
     env: environment(tree.home, options.env)
   }),
   insideFirst: false

@@ -292,3 +292,42 @@ export const firstOf = <A, E, B, E2>(
   that: Effect.Effect<B, E2>
 ): Effect.Effect<A | B, E | E2> =>
   Effect.raceFirst(Effect.interruptible(self), Effect.interruptible(that))
+
+/** The live processes of the children and all their descendants. */
+export const membersOf = (live: ReadonlyArray<Child>): ReadonlyArray<ProcEntry> =>
+  members(live.map((child) => child.pid), processTable())
+
+/** Waits (bounded, in real time) for the children's exit events. */
+const exited = (live: ReadonlyArray<Child>, limit: number): Effect.Effect<void> =>
+  Effect.asVoid(firstOf(Effect.forEach(live, (child) => child.exited, { discard: true }), sleepReal(limit)))
+
+/**
+ * Kills the children and everything they started; returns once they have exited (bounded by `limit` ms).
+ *
+ * `insideFirst` (bubblewrap): each child is a bwrap whose one child is PID 1 of the sandbox's PID namespace:
+ * killing that one makes the kernel kill the whole namespace, and bwrap reaps it and exits by itself. So the
+ * inside is found from bwrap's own list of children, not the host's process table; the table is read only
+ * when that list is not available or a bwrap is still alive after the first kill.
+ */
+export const kill = (targets: ReadonlyArray<Child>, insideFirst: boolean, limit: number): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const live = targets.filter((child) => !child.hasExited())
+    if (live.length === 0) return
+    if (insideFirst) {
+      const direct = live.map((child) => childrenOf(child.pid))
+      const roots = new Set(live.map((child) => child.pid))
+      const inside = direct.every((pids) => pids !== undefined)
+        ? direct.flatMap((pids) => pids ?? [])
+        : membersOf(live).map((entry) => entry.pid).filter((pid) => !roots.has(pid))
+      for (const pid of inside) sendSignal(pid, "SIGKILL")
+      for (const child of live) sendSignal(child.pid, "SIGCONT") // a paused bwrap must run to reap
+      if (inside.length > 0) yield* exited(live, limit / 2)
+    }
+    // Past this point only for the process level, or a bwrap that did not exit (or had no child yet).
+    const left = live.filter((child) => !child.hasExited())
+    if (left.length === 0) return
+    const rest = membersOf(left)
+    for (const child of left) sendSignal(-child.pid, "SIGKILL")
+    for (const entry of rest) sendSignal(entry.pid, "SIGKILL")
+    yield* exited(left, limit)
+  }).pipe(Effect.uninterruptible)

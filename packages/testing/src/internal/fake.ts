@@ -1,8 +1,10 @@
 // The fake's queues of faults and delays (`Backend.failNext`, `delayNext`),
-// keyed by client method, and its call log. Plain mutable state: every change
-// is one synchronous step, so it is as atomic as a `Ref` and costs no fiber
-// step on the path of each call. Internal: not exported from the package.
+// keyed by client method, and its call log: plain mutable state, every change
+// one synchronous step, so as atomic as a `Ref` at no fiber step on the path of
+// each call. Also `layerStub`'s dying resource services. Internal: not exported
+// from the package.
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { Method, NextOptions } from "../AgentBayTest.js"
 
 interface Queued<A> {
@@ -39,3 +41,16 @@ export const makeQueue = <A>(): Queue<A> => {
     }
   }
 }
+
+// Methods of the resource services that answer a Stream (the others answer an Effect).
+const streamMethods = new Set(["list", "files"])
+
+// A resource service of `layerStub` (`context`, `betaVolume`, ...) whose every method dies, naming it.
+export const missingService = <A extends object>(name: string): A =>
+  new Proxy({} as A, {
+    get: (_, key) =>
+      typeof key !== "string" ? undefined : () => {
+        const text = `AgentBayTest.layerStub: AgentBay.${name}.${key} is not stubbed`
+        return streamMethods.has(key) ? Stream.dieMessage(text) : Effect.dieMessage(text)
+      }
+  })

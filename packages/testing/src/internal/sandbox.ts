@@ -1,10 +1,14 @@
 // The fake's sandbox: in-memory files per session (the backend's MemoryFiles)
-// and commands whose results the test programs (`Backend.onCommand`).
+// and commands whose results the test programs (`Backend.onCommand`). A
+// volume is a tree of its own, shared by id, mounted at /home/wuying/volume in
+// the sessions started with it and kept after they are gone; `removeVolume`
+// drops it.
 // Internal: the public surface is AgentBayTest.ts.
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { mount } from "./volumeFiles.js"
 
 /**
  * What a programmed command produces. Missing fields: empty output, exit 0.
@@ -56,6 +60,22 @@ export const make = Effect.sync(() => {
     }
     return f
   }
+  const volumes = new Map<string, BackendSandbox.SessionFiles>()
+  const volumeOf = (volumeId: string) => {
+    let v = volumes.get(volumeId)
+    if (v === undefined) {
+      v = MemoryFiles.make()
+      volumes.set(volumeId, v)
+    }
+    return v
+  }
+  // The session's tree with its volume mounted (the mount point made first).
+  const mounted = (sessionId: string, volumeId: string) =>
+    Effect.gen(function*() {
+      const own = filesOf(sessionId)
+      yield* Effect.orDie(own.makeDirectory(BackendSandbox.volumeMount))
+      files.set(sessionId, mount(own, volumeOf(volumeId)))
+    })
   const fail = (sessionId: string, operation: string, reason: string) =>
     Effect.fail(new BackendSandbox.SandboxError({ sessionId, operation, reason }))
   const started = (sessionId: string, operation: string) => {
@@ -92,9 +112,11 @@ export const make = Effect.sync(() => {
 
   const service: BackendSandbox.BackendSandbox.Service = {
     isolation: { level: "memory", detail: "in-memory fake: files in memory, commands programmed by the test" },
-    start: (sessionId) =>
-      Effect.sync(() => {
-        if (!sessions.has(sessionId)) sessions.set(sessionId, { files: filesOf(sessionId), paused: false })
+    start: (sessionId, options) =>
+      Effect.gen(function*() {
+        if (sessions.has(sessionId)) return
+        if (options?.volume !== undefined) yield* mounted(sessionId, options.volume.id)
+        sessions.set(sessionId, { files: filesOf(sessionId), paused: false })
       }),
     exec: (sessionId, argv, options = {}) =>
       Effect.flatMap(started(sessionId, "exec"), (entry) =>
@@ -106,12 +128,17 @@ export const make = Effect.sync(() => {
         sessions.delete(sessionId)
         files.delete(sessionId)
       }),
-    files: filesOf
+    files: filesOf,
+    removeVolume: (volumeId) => Effect.sync(() => void volumes.delete(volumeId))
   }
   return {
     service,
     onCommand: (pattern: string | RegExp, handler: CommandHandler) =>
       Effect.sync(() => void programmed.push({ pattern, handler })),
-    files: filesOf
+    files: filesOf,
+    /** Ids of the volumes whose data exists, in creation order. */
+    volumes: Effect.sync(() => [...volumes.keys()]),
+    /** A volume's files as a session sees them (below /home/wuying/volume); empty if it has none. */
+    volumeFiles: (volumeId: string) => mount(MemoryFiles.make(), volumes.get(volumeId) ?? MemoryFiles.make())
   }
 })
