@@ -27,6 +27,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as PlatformCommand from "@effect/platform/Command"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as CliOutput from "@effect-agentbay/platform-node/CliOutput"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
@@ -287,6 +288,7 @@ const list = Command.make("list", {
   all: Options.boolean("all").pipe(
     Options.withDescription("Include deleted sessions (reads the data dir's database, even while a server runs)")
   ),
+  json: Options.boolean("json").pipe(Options.withDescription("Print one JSON array on stdout instead of the table")),
   apiKey
 }, (o) =>
   Effect.gen(function*() {
@@ -297,6 +299,7 @@ const list = Command.make("list", {
         server.value,
         Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list({ pageSize: 100 })))
       )
+      if (o.json) return yield* Console.log(JSON.stringify(Chunk.toArray(found).map(({ id, status }) => ({ id, status }))))
       const via = `through the server at ${endpoint}: the sessions of this API key`
       if (Chunk.isEmpty(found)) return yield* Console.log(`no sessions (${via})`)
       const line = table([31])
@@ -308,16 +311,21 @@ const list = Command.make("list", {
     yield* withStore(o.dataDir, (store) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const rows = yield* store.sessionsExcept(o.all ? [] : BackendSessions.goneStatuses)
+        const rows = (yield* store.sessionsExcept(o.all ? [] : BackendSessions.goneStatuses)).map((row) => ({
+          id: row.id,
+          // As a request would see it now (a due transition shown settled); nothing is written.
+          status: Lifecycle.settle(BackendSessions.stateOf(row), now).status,
+          owner: row.owner.slice(0, 8), // a prefix of the key's hash
+          imageId: row.imageId,
+          createdAt: new Date(row.createdAt).toISOString(),
+          labels: row.labels
+        }))
+        if (o.json) return yield* Console.log(JSON.stringify(rows))
         if (rows.length === 0) return yield* Console.log("no sessions")
         const line = table([31, 10, 10, 15, 26])
         yield* Console.log(line(["ID", "STATUS", "OWNER", "IMAGE", "CREATED", "LABELS"]))
-        for (const row of rows) {
-          // As a request would see it now (a due transition shown settled); nothing is written.
-          const status = Lifecycle.settle(BackendSessions.stateOf(row), now).status
-          const created = new Date(row.createdAt).toISOString()
-          const owner = row.owner.slice(0, 8)
-          yield* Console.log(line([row.id, status, owner, row.imageId, created, JSON.stringify(row.labels)]))
+        for (const r of rows) {
+          yield* Console.log(line([r.id, r.status, r.owner, r.imageId, r.createdAt, JSON.stringify(r.labels)]))
         }
       }))
   })).pipe(Command.withDescription(
@@ -341,7 +349,7 @@ const del = Command.make("delete", { dataDir, id: Args.text({ name: "id" }), iso
               ))
           )
           if (Lifecycle.isGone(found.status)) return yield* Console.log(`${o.id} is already ${found.status}`)
-          yield* bay.delete(o.id)
+          yield* bay.delete(o.id).pipe(CliOutput.track({ label: `deleting ${o.id}`, initial: found.status }))
           yield* Console.log(`deleted ${o.id}`)
         })
       )
