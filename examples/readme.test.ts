@@ -62,3 +62,22 @@ it.live("inside a session: write a script, run it, read its report", () =>
     }))
     assert.strictEqual(report, "2")
   }).pipe(Effect.provide(AgentBayLocal.layer())), { timeout: 60_000 })
+
+// README, "Persistence": the snippet inside a program, on the fake.
+it.effect("persistence: a context carries a file from one session to the next", () =>
+  Effect.gen(function*() {
+    const bay = yield* AgentBay
+    const backend = yield* AgentBayTest.Backend
+    const context = yield* bay.context.get("my-project", { create: true })
+    const sync = [{ contextId: context.id, path: "/home/wuying/project" }]
+    yield* Effect.scoped(Effect.gen(function*() {
+      const session = yield* bay.session({ contextSync: sync, release: { syncContext: true } })
+      yield* session.filesystem.writeFile("/home/wuying/project/notes.md", "# Plan")
+    }))                                                  // uploaded to the context, then deleted
+    const notes = yield* Effect.scoped(Effect.flatMap(
+      bay.session({ contextSync: sync }),                 // a new sandbox, the same files
+      (session) => session.filesystem.readFile("/home/wuying/project/notes.md")
+    ))
+    assert.strictEqual(notes, "# Plan")
+    assert.deepStrictEqual(yield* backend.liveSessions, [])
+  }).pipe(Effect.provide(AgentBayTest.layer())))
