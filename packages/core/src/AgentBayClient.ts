@@ -138,6 +138,11 @@ export declare namespace AgentBayClient {
      * codes. The context, volume and network services are built on it.
      */
     readonly call: Internal.Caller["call"]
+    /**
+     * The configured region, if any: actions that carry `LoginRegionId` send it
+     * (CreateMcpSession, GetContext when creating, CreateNetwork).
+     */
+    readonly regionId: string | undefined
     readonly createMcpSession: (params: CreateParams) => Effect.Effect<SessionRecord, CommonError | ValidationError>
     readonly getSession: (sessionId: string) => Effect.Effect<SessionRecord, CommonError | NotFound | ValidationError>
     readonly getSessionDetail: (sessionId: string) => Effect.Effect<SessionDetail, CommonError | NotFound | ValidationError>
@@ -276,6 +281,7 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
 
   return AgentBayClient.of({
     call,
+    regionId: options.regionId || undefined,
     putUrl,
     getUrl,
     createMcpSession: (p) =>

@@ -47,7 +47,10 @@ export type { CommandHandler, CommandResult } from "./internal/sandbox.js"
  * @since 0.1.0
  * @category models
  */
-export type Method = keyof AgentBayClient.AgentBayClient.Service
+export type Method = {
+  readonly [K in keyof AgentBayClient.AgentBayClient.Service]: AgentBayClient.AgentBayClient.Service[K] extends
+    (...args: ReadonlyArray<any>) => any ? K : never
+}[keyof AgentBayClient.AgentBayClient.Service]
 
 /**
  * The errors a method may fail with: what `failNext` accepts for it.
@@ -272,11 +275,11 @@ export const make = (
         const delay = delays.takeNext(method)
         return delay === undefined ? faulted(method, run) : Effect.zipRight(Effect.sleep(delay), faulted(method, run))
       })
-    // Methods answering an Effect are instrumented; others (a Stream) pass through.
+    // Methods answering an Effect are instrumented; others (a Stream) and plain fields (`regionId`) pass through.
     const client = Object.fromEntries(
       Object.entries(real).map(([method, f]) => [
         method,
-        (...args: ReadonlyArray<unknown>) => {
+        typeof f !== "function" ? f : (...args: ReadonlyArray<unknown>) => {
           const out = (f as (...a: ReadonlyArray<unknown>) => unknown)(...args)
           return Effect.isEffect(out) ? instrument(method as Method, args, out as Effect.Effect<unknown, unknown>) : out
         }

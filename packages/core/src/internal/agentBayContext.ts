@@ -98,7 +98,12 @@ const contexts = (
     Effect.flatMap(nonBlank(op(create ? "create" : "get"), "name", name), (Name) =>
       // The official client then lists the first page of contexts to copy the
       // times onto the record; GetContext's own answer carries them, so we don't.
-      client.call(WireContext.GetContext, { Name, AllowCreate: create }).pipe(
+      client.call(WireContext.GetContext, {
+        Name,
+        AllowCreate: create,
+        // Only when creating, as the official client sends it.
+        LoginRegionId: create ? client.regionId : undefined
+      }).pipe(
         Effect.map((r) => toContext(r.data)),
         Effect.tap((c) => Effect.annotateCurrentSpan("agentbay.context_id", c.id))
       ))

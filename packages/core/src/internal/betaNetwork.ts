@@ -15,7 +15,7 @@ const span = (operation: string, networkId: unknown) =>
 export const make = (client: AgentBayClient.Service): BetaNetwork.BetaNetwork.Service => {
   const bind = (operation: string) => (networkId?: string) =>
     (networkId === undefined || typeof networkId === "string"
-      ? client.call(WireNetwork.CreateNetwork, { NetworkId: networkId }).pipe(
+      ? client.call(WireNetwork.CreateNetwork, { NetworkId: networkId, LoginRegionId: client.regionId }).pipe(
         Effect.map(({ data, envelope }): BetaNetwork.NetworkBinding => ({
           networkId: data.NetworkId,
           networkToken: Redacted.make(data.NetworkToken),
