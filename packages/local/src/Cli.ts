@@ -29,6 +29,7 @@ import * as PlatformCommand from "@effect/platform/Command"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as CliOutput from "@effect-agentbay/platform-node/CliOutput"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Cause from "effect/Cause"
@@ -82,6 +83,13 @@ const parseLifetime = (text: string): Duration.Duration => {
   return duration
 }
 
+// A positive, finite lifetime (as parseLifetime, `off` refused).
+const parsePeriod = (text: string): Duration.Duration => {
+  const duration = parseLifetime(text)
+  if (!Duration.isFinite(duration)) throw new Error(`must be a finite duration: ${text}`)
+  return duration
+}
+
 // A text option parsed into a duration (or a lifetime); a bad value is a usage error naming it.
 const durationOption = <A>(name: string, fallback: string, parse: (text: string) => A, description: string) =>
   Options.text(name).pipe(
@@ -124,6 +132,14 @@ const serveOptions = {
     "Delete sessions this long after creation, e.g. 1h (default off: they live until deleted)"),
   retention: durationOption("retention", "7d", parseLifetime,
     "Keep the records of deleted sessions this long, e.g. 7d (off: forever)"),
+  urlLifetime: durationOption("url-lifetime", "1h", parsePeriod,
+    "How long a pre-signed context-file URL is valid, e.g. 15m"),
+  recycleInterval: durationOption("recycle-interval", "10m", parsePeriod,
+    "How often synced data past its lifecycle (and expired URL tokens) are removed"),
+  maxUploadSize: Options.integer("max-upload-size").pipe(
+    Options.withDefault(BackendRuntime.defaultMaxUploadSize),
+    Options.withDescription("Largest file a PUT to a context-file URL may store, in bytes")
+  ),
   isolation
 }
 
@@ -187,6 +203,9 @@ const serve = Command.make("serve", serveOptions, (o) =>
         deleteDelay: o.deleteDelay,
         sessionTtl: o.sessionTtl,
         retention: o.retention,
+        urlLifetime: o.urlLifetime,
+        recycleInterval: o.recycleInterval,
+        maxUploadSize: o.maxUploadSize,
         isolation: o.isolation
       }))))
   )).pipe(Command.withDescription("Serve the AgentBay wire protocol until SIGINT/SIGTERM"))
@@ -471,24 +490,13 @@ export const command = Command.make("agentbay-local").pipe(
 
 const cli = Command.run(command, { name, version: "0.1.0" })
 
-// One line of text: what an error says, without its stack.
-const messageOf = (error: unknown): string => {
-  const message = Predicate.hasProperty(error, "message") && typeof error.message === "string" ? error.message : ""
-  const text = message.trim() !== ""
-    ? message
-    : Predicate.hasProperty(error, "_tag")
-    ? String(error._tag)
-    : String(error)
-  return text.split(/\r?\n/).map((part) => part.trim()).filter((part) => part !== "").join(" ")
-}
-
 // Prints a failure as `agentbay-local: <message>` on stderr. Interruptions (Ctrl-C) print
 // nothing, and @effect/cli has printed its own usage errors already.
 const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
   if (Cause.isInterruptedOnly(cause)) return Effect.void
   const error = Cause.squash(cause)
   if (ValidationError.isValidationError(error)) return Effect.void
-  return Console.error(`${name}: ${messageOf(error)}`)
+  return Console.error(`${name}: ${CliOutput.messageOf(error)}`)
 }
 
 /**

@@ -27,12 +27,11 @@ import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
-import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
-import * as Predicate from "effect/Predicate"
 import * as Ref from "effect/Ref"
+
 import * as CliOutput from "./CliOutput.js"
 import * as Internal from "./internal/cli.js"
 import { cp, UsageError } from "./internal/cliCopy.js"
@@ -91,25 +90,13 @@ export const command = Command.make(name).pipe(
 
 const cli = Command.run(command, { name, version: "0.1.0" })
 
-// One line of text: what an error says, without its stack.
-const messageOf = (error: unknown): string => {
-  // A single ConfigError says it in `message`; a combined one (And, Or) only in its text.
-  const message = ConfigError.isConfigError(error) && (ConfigError.isAnd(error) || ConfigError.isOr(error))
-    ? String(error)
-    : Predicate.hasProperty(error, "message") && typeof error.message === "string"
-    ? error.message
-    : ""
-  const text = message.trim() !== "" ? message : Predicate.hasProperty(error, "_tag") ? String(error._tag) : String(error)
-  return text.split(/\r?\n/).map((part) => part.trim()).filter((part) => part !== "").join(" ")
-}
-
 // The exit code of a failure, printed as one line (@effect/cli has printed its usage errors).
 const failure = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
   const error = Cause.squash(cause)
   if (ValidationError.isValidationError(error)) return Effect.succeed(2)
   const code = error instanceof UsageError ? 2 : 1
-  return Effect.as(CliOutput.errorLine(`${name}: ${messageOf(error)}`), code)
+  return Effect.as(CliOutput.errorLine(`${name}: ${CliOutput.messageOf(error)}`), code)
 }
 
 // Logs, if any, go to stderr: stdout carries the result only.

@@ -9,8 +9,10 @@
  */
 import * as WaitProgress from "@effect-agentbay/core/WaitProgress"
 import * as Clock from "effect/Clock"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
 import * as Ref from "effect/Ref"
 
 /**
@@ -147,3 +149,25 @@ export const track = (options: TrackOptions) => <A, E, R>(self: Effect.Effect<A,
     const endLine = Effect.flatMap(Ref.get(state), (s) => out.stderrIsTTY && s.shown ? out.stderr("\n") : Effect.void)
     return yield* WaitProgress.withReporter(self, report).pipe(Effect.ensuring(endLine))
   })
+
+/**
+ * One line of text for a failure, as the CLIs print it: the error's message
+ * (a combined `ConfigError` says it only in its text), else its tag, without a
+ * stack and with its lines joined.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const messageOf = (error: unknown): string => {
+  const message = ConfigError.isConfigError(error) && (ConfigError.isAnd(error) || ConfigError.isOr(error))
+    ? String(error)
+    : Predicate.hasProperty(error, "message") && typeof error.message === "string"
+    ? error.message
+    : ""
+  const text = message.trim() !== ""
+    ? message
+    : Predicate.hasProperty(error, "_tag")
+    ? String(error._tag)
+    : String(error)
+  return text.split(/\r?\n/).map((part) => part.trim()).filter((part) => part !== "").join(" ")
+}

@@ -11,17 +11,19 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue } from "effect/Function"
-import * as ParseResult from "effect/ParseResult"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+
+import type { AgentBayClient, PutUrlOptions, Reply } from "../AgentBayClient.js"
 import * as AgentBayConfig from "../AgentBayConfig.js"
-import type { PutUrlOptions, Reply } from "../AgentBayClient.js"
-import { ApiError, AuthError, type CommonError, isRetryable, TransportError, ValidationError } from "../AgentBayError.js"
+import type { ApiError, CommonError } from "../AgentBayError.js"
+import { AuthError, isRetryable, TransportError, ValidationError } from "../AgentBayError.js"
 import * as Wire from "../Wire.js"
-import { describeCause } from "./cause.js"
 import * as Observe from "./agentBayMetrics.js"
+import { describeCause } from "./cause.js"
 import * as Rpc from "./rpc.js"
 
 /** Per-call options of `call`. */
@@ -43,14 +45,7 @@ export interface Caller extends UrlTransfer {
 }
 
 /** `PUT` and `GET` of pre-signed URLs (context files): see `AgentBayClient.Service`. */
-export interface UrlTransfer {
-  readonly putUrl: <E = never>(
-    url: Redacted.Redacted<string>,
-    body: Uint8Array | Stream.Stream<Uint8Array, E>,
-    options?: PutUrlOptions
-  ) => Effect.Effect<void, CommonError | E>
-  readonly getUrl: (url: Redacted.Redacted<string>) => Effect.Effect<Stream.Stream<Uint8Array, CommonError>, CommonError>
-}
+export type UrlTransfer = Pick<AgentBayClient.Service, "putUrl" | "getUrl">
 
 const formType = "application/x-www-form-urlencoded"
 
@@ -179,7 +174,11 @@ export const make = Effect.fnUntraced(function*(options: AgentBayConfig.Options)
         enter,
         duration,
         onTimeout: () =>
-          new TransportError({ action: name, reason: "Timeout", cause: `no answer within ${Duration.format(duration)}` })
+          new TransportError({
+            action: name,
+            reason: "Timeout",
+            cause: `no answer within ${Duration.format(duration)}`
+          })
       })
       return action.idempotent ? retried(once) : once
     })
@@ -237,7 +236,11 @@ const urlTransfer = (http: HttpClient.HttpClient, timeout: Duration.Duration): U
   const network = (action: string, url: Redacted.Redacted<string>, cause: unknown, status?: number) =>
     new TransportError({ action, reason: "Network", status, cause: scrubbed(cause, url) })
   return {
-    putUrl: <E>(url: Redacted.Redacted<string>, body: Uint8Array | Stream.Stream<Uint8Array, E>, options?: PutUrlOptions) =>
+    putUrl: <E>(
+      url: Redacted.Redacted<string>,
+      body: Uint8Array | Stream.Stream<Uint8Array, E>,
+      options?: PutUrlOptions
+    ) =>
       Effect.suspend(() => {
         const action = urlActions.put
         // The body's own failure, told apart from the transport's (the platform wraps it).
