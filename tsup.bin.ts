@@ -5,9 +5,9 @@
 // the root `postinstall` and by each package's `build:bin`; its bin/<name>.js loads
 // it. Output: <package>/bin/build/ (git-ignored), with sources.json, the workspace
 // files in the bundle, so the launcher can tell when the bundle is older than one.
+import type { Plugin } from "esbuild"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import type { Plugin } from "esbuild"
 import { defineConfig } from "tsup"
 
 const listSources = (outDir: string): Plugin => ({

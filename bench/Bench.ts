@@ -231,7 +231,11 @@ export const printMemory = (rows: ReadonlyArray<Memory>) => {
   console.log(`${"retained per 10k calls (after GC)".padEnd(width)}${"heap KiB".padStart(10)}${"RSS KiB".padStart(10)}`)
   for (const r of rows) {
     const scale = 10_000 / r.calls
-    console.log(`${r.name.padEnd(width)}${(r.heapKiB * scale).toFixed(0).padStart(10)}${(r.rssKiB * scale).toFixed(0).padStart(10)}`)
+    console.log(
+      `${r.name.padEnd(width)}${(r.heapKiB * scale).toFixed(0).padStart(10)}${
+        (r.rssKiB * scale).toFixed(0).padStart(10)
+      }`
+    )
   }
 }
 

@@ -9,6 +9,7 @@ import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+
 import * as Bench from "./Bench.js"
 import * as Measure from "./Measure.js"
 import * as Spans from "./spans.js"

@@ -1,9 +1,10 @@
 // Helpers of the throughput, latency and memory sections of `pnpm bench`:
 // percentiles, concurrent callers, a process tree's memory from /proc, bare
 // process spawns (the sandbox baseline) and a small table printer.
-import * as Effect from "effect/Effect"
 import { execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
+
+import * as Effect from "effect/Effect"
 
 /** The `p`-th percentile (nearest rank) of `xs`; NaN when empty. */
 export const percentile = (xs: ReadonlyArray<number>, p: number): number => {
@@ -69,7 +70,9 @@ export const rate = async (callers: number, windowMs: number, call: () => Promis
 export const rates = async (
   contenders: ReadonlyArray<{ readonly name: string; readonly rate: (windowMs: number) => Promise<number> }>,
   options: { readonly windowMs: number; readonly rounds: number }
-): Promise<ReadonlyArray<{ readonly name: string; readonly perSecond: number; readonly rounds: ReadonlyArray<number> }>> => {
+): Promise<
+  ReadonlyArray<{ readonly name: string; readonly perSecond: number; readonly rounds: ReadonlyArray<number> }>
+> => {
   for (const c of contenders) await c.rate(Math.min(300, options.windowMs))
   const rounds = contenders.map(() => [] as Array<number>)
   for (let r = 0; r < options.rounds; r++) {

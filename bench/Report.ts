@@ -4,6 +4,7 @@
 import * as Fs from "node:fs"
 import * as os from "node:os"
 import * as Path from "node:path"
+
 import * as Measure from "./Measure.js"
 
 export interface Goal {
@@ -82,7 +83,9 @@ export class Report {
       ["goal", "target", "this run", "verdict"],
       this.goals.map((g) => [`${g.id} ${g.goal}`, g.target, g.value, verdict(g)])
     )
-    if (this.mode === "smoke") console.log("(smoke run: tiny counts, the figures say nothing; it checks that every benchmark runs)")
+    if (this.mode === "smoke") {
+      console.log("(smoke run: tiny counts, the figures say nothing; it checks that every benchmark runs)")
+    }
     for (const e of this.errors) console.log(`section ${e.section} CRASHED: ${e.error.split("\n")[0]}`)
   }
 

@@ -11,6 +11,7 @@ import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+
 import * as Bench from "./Bench.js"
 import * as Measure from "./Measure.js"
 import * as Profile from "./profile.js"
@@ -19,11 +20,16 @@ import type * as Report from "./Report.js"
 export const CALLERS = 16
 export const TARGET = 0.75
 
-export const concurrent = async (ctx: Report.Context, options: { readonly windowMs: number; readonly rounds: number }) => {
+export const concurrent = async (
+  ctx: Report.Context,
+  options: { readonly windowMs: number; readonly rounds: number }
+) => {
   const server = await Bench.child(new URL("./server.ts", import.meta.url))
   const base = `http://127.0.0.1:${server.port}`
   const raw = Bench.rawCall(base, "GetSession", "Authorization=Bearer+k&SessionId=s-1")
-  const runtime = ManagedRuntime.make(NodeAgentBay.layerWith({ apiKey: Redacted.make("k"), endpoint: base, dotEnv: false }))
+  const runtime = ManagedRuntime.make(
+    NodeAgentBay.layerWith({ apiKey: Redacted.make("k"), endpoint: base, dotEnv: false })
+  )
   try {
     const getSession = Effect.flatMap(AgentBayClient.AgentBayClient, (c) => c.getSession("s-1"))
     // 16 fibers in one Effect program, each calling until the window ends.
@@ -36,7 +42,9 @@ export const concurrent = async (ctx: Report.Context, options: { readonly window
         rate: (ms: number) => Measure.rate(CALLERS, ms, () => runtime.runPromise(getSession))
       }
     ]
-    console.log(`\n=== 2. Throughput, ${CALLERS} concurrent callers: ${options.rounds} interleaved windows of ${options.windowMs} ms`)
+    console.log(
+      `\n=== 2. Throughput, ${CALLERS} concurrent callers: ${options.rounds} interleaved windows of ${options.windowMs} ms`
+    )
     console.log(`server: ${base} (child process), load average ${Bench.load()}`)
     const results = await Measure.rates(contenders, options)
     const base0 = results[0]!.perSecond
@@ -47,9 +55,11 @@ export const concurrent = async (ctx: Report.Context, options: { readonly window
     const share = (i: number) => results[i]!.perSecond / base0
     let profile: Profile.Summary | undefined
     if (Math.min(share(1), share(2)) < TARGET || process.env.BENCH_PROFILE === "1") {
-      profile = Profile.summarize(await Profile.cpuProfile(async () => {
-        await fibers(options.windowMs)
-      }))
+      profile = Profile.summarize(
+        await Profile.cpuProfile(async () => {
+          await fibers(options.windowMs)
+        })
+      )
       Profile.print(`CPU profile of this process (the client) during one window of 16 fibers`, profile)
     }
     ctx.report.section("concurrent", {

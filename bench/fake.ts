@@ -15,6 +15,7 @@ import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+
 import * as Bench from "./Bench.js"
 import * as Measure from "./Measure.js"
 import * as Profile from "./profile.js"
@@ -78,19 +79,34 @@ export const fake = async (
     const requests = await long.runPromise(Effect.flatMap(AgentBayTest.Backend, (b) => b.callCount()))
 
     // A test's own fake: build the layer, create one session, close.
-    const fresh = await Measure.timed(options.fresh, 1, () =>
-      Effect.runPromise(Effect.provide(Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create()), AgentBayTest.layer())))
+    const fresh = await Measure.timed(
+      options.fresh,
+      1,
+      () =>
+        Effect.runPromise(
+          Effect.provide(Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create()), AgentBayTest.layer())
+        )
+    )
 
     console.log(`\n=== 5. The fake (AgentBayTest.layer()): cycles of create, get, pause, resume, delete`)
     console.log(`load average ${Bench.load()}`)
     const first = batches[0]!
     const last = batches[batches.length - 1]!
     Measure.table(["", "value"], [
-      [`operations per second, fresh fake, ${options.cycles * OPS_PER_CYCLE} ops (median of ${options.rounds})`, Measure.fmt(rate, 0)],
+      [
+        `operations per second, fresh fake, ${options.cycles * OPS_PER_CYCLE} ops (median of ${options.rounds})`,
+        Measure.fmt(rate, 0)
+      ],
       ["  per round", freshRounds.map((x) => Measure.fmt(x, 0)).join(" ")],
       ["  µs per operation", Measure.fmt(1e6 / rate, 1)],
-      [`one long-lived fake, batches of ${options.longBatch * OPS_PER_CYCLE} ops: first batch ops/s`, Measure.fmt(first.opsPerSecond, 0)],
-      [`  last batch (after ${last.cyclesBefore * OPS_PER_CYCLE} ops, ${requests} requests recorded)`, Measure.fmt(last.opsPerSecond, 0)],
+      [
+        `one long-lived fake, batches of ${options.longBatch * OPS_PER_CYCLE} ops: first batch ops/s`,
+        Measure.fmt(first.opsPerSecond, 0)
+      ],
+      [
+        `  last batch (after ${last.cyclesBefore * OPS_PER_CYCLE} ops, ${requests} requests recorded)`,
+        Measure.fmt(last.opsPerSecond, 0)
+      ],
       ["wire requests per operation", Measure.fmt(requests / (done * OPS_PER_CYCLE), 2)],
       ["fresh fake + one create, ms (p50)", Measure.fmt(Measure.percentile(fresh.ms, 50), 2)]
     ])
@@ -99,15 +115,22 @@ export const fake = async (
     if (options.profile || rate < TARGET) {
       const runtime: Fake = ManagedRuntime.make(AgentBayTest.layer())
       await runtime.runPromise(cycles(10))
-      const freshProfile = Profile.summarize(await Profile.cpuProfile(async () => {
-        await runtime.runPromise(cycles(options.profileCycles))
-      }))
+      const freshProfile = Profile.summarize(
+        await Profile.cpuProfile(async () => {
+          await runtime.runPromise(cycles(options.profileCycles))
+        })
+      )
       await runtime.dispose()
       Profile.print(`CPU profile, fresh fake, ${options.profileCycles} cycles`, freshProfile)
-      const longProfile = Profile.summarize(await Profile.cpuProfile(async () => {
-        await long.runPromise(cycles(options.profileCycles))
-      }))
-      Profile.print(`CPU profile, the long-lived fake (${requests} requests recorded), ${options.profileCycles} cycles`, longProfile)
+      const longProfile = Profile.summarize(
+        await Profile.cpuProfile(async () => {
+          await long.runPromise(cycles(options.profileCycles))
+        })
+      )
+      Profile.print(
+        `CPU profile, the long-lived fake (${requests} requests recorded), ${options.profileCycles} cycles`,
+        longProfile
+      )
       profiles = { fresh: freshProfile, longLived: longProfile }
     }
     ctx.report.section("fake", {

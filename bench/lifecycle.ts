@@ -15,6 +15,7 @@
 // the time goes.
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as Effect from "effect/Effect"
+
 import * as Bench from "./Bench.js"
 import * as LocalRig from "./LocalRig.js"
 import * as Measure from "./Measure.js"
@@ -24,7 +25,10 @@ export const CALLERS = 16
 export const P50 = 15
 export const P99 = 60
 
-export const lifecycle = async (ctx: Report.Context, options: { readonly sequential: number; readonly concurrent: number }) => {
+export const lifecycle = async (
+  ctx: Report.Context,
+  options: { readonly sequential: number; readonly concurrent: number }
+) => {
   const rig = await LocalRig.start("auto", { stopTimeoutMs: 30_000, spans: true })
   try {
     const create = () => rig.run(Effect.flatMap(AgentBay.AgentBay, (bay) => Effect.map(bay.create(), (s) => s.id)))
@@ -49,7 +53,10 @@ export const lifecycle = async (ctx: Report.Context, options: { readonly sequent
     const bareSeq = Measure.latency((await Measure.timed(options.sequential, 1, spawn)).ms)
     const bareConc = Measure.latency((await Measure.timed(options.concurrent, CALLERS, spawn)).ms)
 
-    const row = (name: string, l: Measure.Latency) => [name, String(l.n), Measure.fmt(l.p50), Measure.fmt(l.p99), Measure.fmt(l.max)]
+    const row = (
+      name: string,
+      l: Measure.Latency
+    ) => [name, String(l.n), Measure.fmt(l.p50), Measure.fmt(l.p99), Measure.fmt(l.max)]
     Measure.table(["ms", "n", "p50", "p99", "max"], [
       row("create→usable, sequential", sequential.create),
       row(`create→usable, ${CALLERS} callers`, concurrent.create),
@@ -59,11 +66,14 @@ export const lifecycle = async (ctx: Report.Context, options: { readonly sequent
       row(`baseline: ${Measure.bareSpawn.name}, ${CALLERS} at once`, bareConc)
     ])
     // Where the time goes, client and server (p50 of each span, ms).
-    const names = [...new Set([
-      ...Object.keys(sequential.spans.create),
-      ...Object.keys(sequential.spans.delete)
-    ])].filter((name) => !name.startsWith("http.")).sort()
-    const p50 = (m: Record<string, Measure.Latency>, name: string) => m[name] === undefined ? "" : Measure.fmt(m[name].p50)
+    const names = [
+      ...new Set([
+        ...Object.keys(sequential.spans.create),
+        ...Object.keys(sequential.spans.delete)
+      ])
+    ].filter((name) => !name.startsWith("http.")).sort()
+    const p50 = (m: Record<string, Measure.Latency>, name: string) =>
+      m[name] === undefined ? "" : Measure.fmt(m[name].p50)
     console.log("spans of the SDK (AgentBay.*, AgentBayClient.*) and of the server, p50 ms, in the phases above:")
     Measure.table(
       ["span", "create seq", `create ${CALLERS}`, "delete seq", `delete ${CALLERS}`],

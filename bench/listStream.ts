@@ -9,13 +9,15 @@
 // along the stream). For scale, in the same run: the same stream cut at the
 // first 1,000 items (constant memory means about the same growth), and
 // `Stream.runCollect` of all 10,000, which holds every session at once.
+import * as v8 from "node:v8"
+
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
-import * as v8 from "node:v8"
+
 import * as Bench from "./Bench.js"
 import * as Measure from "./Measure.js"
 import type * as Report from "./Report.js"
@@ -65,7 +67,12 @@ export const listStream = async (ctx: Report.Context, options: { readonly sessio
       })
       const count = await runtime.runPromise(stream)
       if (count !== expected) throw new Error(`the stream gave ${count} sessions, expected ${expected}`)
-      return { items: count, requests: (await requests()) - before, peakKiB: (peak - base) / 1024, liveKiB: (live - base) / 1024 }
+      return {
+        items: count,
+        requests: (await requests()) - before,
+        peakKiB: (peak - base) / 1024,
+        liveKiB: (live - base) / 1024
+      }
     }
     // Timed alone first: the memory passes below pay for their full GCs.
     const t1 = performance.now()
@@ -73,7 +80,9 @@ export const listStream = async (ctx: Report.Context, options: { readonly sessio
       Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCount(bay.list({ pageSize: PAGE })))
     )
     const listMs = performance.now() - t1
-    if (timedCount !== options.sessions) throw new Error(`the stream gave ${timedCount} sessions, expected ${options.sessions}`)
+    if (timedCount !== options.sessions) {
+      throw new Error(`the stream gave ${timedCount} sessions, expected ${options.sessions}`)
+    }
     const all = await measure(undefined)
     const first = await measure(Math.min(1000, options.sessions))
     Bench.gc()
@@ -87,14 +96,28 @@ export const listStream = async (ctx: Report.Context, options: { readonly sessio
 
     console.log(`\n=== 6. Listing ${options.sessions} sessions through the Stream (pageSize ${PAGE}), on the fake`)
     console.log(
-      `created through bay.create in ${Measure.fmt(createMs / 1000, 2)} s: ${Measure.fmt(chunkRates[0]!, 0)} creates/s for ` +
-        `the first ${chunk}, ${Measure.fmt(chunkRates[chunkRates.length - 1]!, 0)} for the last; load average ${Bench.load()}`
+      `created through bay.create in ${Measure.fmt(createMs / 1000, 2)} s: ${
+        Measure.fmt(chunkRates[0]!, 0)
+      } creates/s for ` +
+        `the first ${chunk}, ${
+          Measure.fmt(chunkRates[chunkRates.length - 1]!, 0)
+        } for the last; load average ${Bench.load()}`
     )
     const mib = (k: number) => `${k < 0 ? "-" : ""}${Measure.fmt(Math.abs(k) / 1024, 2)}`
-    console.log(`streamed in ${Measure.fmt(listMs, 0)} ms (${Measure.fmt(listMs / Math.ceil(options.sessions / PAGE), 1)} ms per page)`)
+    console.log(
+      `streamed in ${Measure.fmt(listMs, 0)} ms (${
+        Measure.fmt(listMs / Math.ceil(options.sessions / PAGE), 1)
+      } ms per page)`
+    )
     Measure.table(["", "items", "requests", "peak heap +MiB", "live heap +MiB"], [
       ["bay.list(...) streamed", String(all.items), String(all.requests), mib(all.peakKiB), mib(all.liveKiB)],
-      [`the same, first ${first.items} items`, String(first.items), String(first.requests), mib(first.peakKiB), mib(first.liveKiB)],
+      [
+        `the same, first ${first.items} items`,
+        String(first.items),
+        String(first.requests),
+        mib(first.peakKiB),
+        mib(first.liveKiB)
+      ],
       ["Stream.runCollect (holds them all)", String(options.sessions), "", "", mib(collectKiB)]
     ])
     const expectedRequests = Math.ceil(options.sessions / PAGE)
@@ -114,7 +137,10 @@ export const listStream = async (ctx: Report.Context, options: { readonly sessio
       id: "6",
       goal: `list ${options.sessions} via the Stream: requests, peak heap`,
       target: `${expectedRequests} requests, constant memory`,
-      value: `${all.requests} requests, ${Measure.fmt(listMs, 0)} ms, peak +${mib(all.peakKiB)} MiB, live +${mib(all.liveKiB)} MiB ` +
+      value:
+        `${all.requests} requests, ${Measure.fmt(listMs, 0)} ms, peak +${mib(all.peakKiB)} MiB, live +${
+          mib(all.liveKiB)
+        } MiB ` +
         `(first ${first.items}: +${mib(first.liveKiB)}; runCollect: +${mib(collectKiB)})`,
       met: all.requests <= expectedRequests + 1 && constant
     })

@@ -13,6 +13,7 @@
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as Effect from "effect/Effect"
+
 import * as Bench from "./Bench.js"
 import * as LocalRig from "./LocalRig.js"
 import * as Measure from "./Measure.js"
@@ -49,7 +50,9 @@ export const local = async (
       Bench.each("local server: raw node:http GetSession", raw.call),
       { name: "local server: AgentBayClient.getSession", batch: loop, target: true }
     ], { n: options.n, rounds: options.rounds, deadline: Date.now() + options.budgetMs })
-    console.log(`\n=== Per call against the local AgentBay server (${rig.endpoint}, child process), ${options.n} calls per round:`)
+    console.log(
+      `\n=== Per call against the local AgentBay server (${rig.endpoint}, child process), ${options.n} calls per round:`
+    )
     Bench.printTimes(results)
     console.log(Bench.verdict(results, options.target))
     const perCallRatio = Bench.ratio(results, "local server: AgentBayClient.getSession")
@@ -57,13 +60,22 @@ export const local = async (
     // The trivial server answers exactly what the local server answered.
     const envelope = JSON.stringify(await raw.call())
     trivial = await Bench.child(new URL("./server.ts", import.meta.url), [envelope])
-    const rawTrivial = Bench.rawCall(`http://127.0.0.1:${trivial.port}`, "GetSession", LocalRig.getSessionForm(rig, session.id))
+    const rawTrivial = Bench.rawCall(
+      `http://127.0.0.1:${trivial.port}`,
+      "GetSession",
+      LocalRig.getSessionForm(rig, session.id)
+    )
     closers.push(rawTrivial.close)
     const fibers = (windowMs: number) => rig.run(Measure.fiberRate(getSession, CALLERS, windowMs))
-    console.log(`\n=== 3. GetSession throughput, ${CALLERS} concurrent keep-alive callers: ${options.rateRounds} interleaved windows of ${options.windowMs} ms`)
+    console.log(
+      `\n=== 3. GetSession throughput, ${CALLERS} concurrent keep-alive callers: ${options.rateRounds} interleaved windows of ${options.windowMs} ms`
+    )
     console.log(`envelope: ${envelope.length} bytes; load average ${Bench.load()}`)
     const rates = await Measure.rates([
-      { name: "trivial Node server, raw node:http (baseline)", rate: (ms) => Measure.rate(CALLERS, ms, rawTrivial.call) },
+      {
+        name: "trivial Node server, raw node:http (baseline)",
+        rate: (ms) => Measure.rate(CALLERS, ms, rawTrivial.call)
+      },
       { name: "local server, raw node:http", rate: (ms) => Measure.rate(CALLERS, ms, raw.call) },
       { name: "local server, SDK (16 fibers)", rate: fibers }
     ], { windowMs: options.windowMs, rounds: options.rateRounds })

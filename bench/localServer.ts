@@ -2,15 +2,18 @@
 // AgentBay server (packages/local) on a free port of 127.0.0.1, over a temporary
 // data dir, accepting the key given as the first argument, with the isolation
 // given as the second ("process" by default; "auto" or "bubblewrap" for real
-// sandboxes), recording spans on request when the third is "spans". Prints "<port> <isolation level> <data dir>" when ready; stops
-// (and removes its data dir) when stdin closes. On request (lines on stdin, below)
+// sandboxes), recording spans on request when the third is "spans". Prints
+// "<port> <isolation level> <data dir>" when ready; stops (and removes its data
+// dir) when stdin closes. On request (lines on stdin, below)
 // it profiles itself or records its spans' durations.
+import * as Fs from "node:fs"
+import * as Inspector from "node:inspector/promises"
+
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Fs from "node:fs"
-import * as Inspector from "node:inspector/promises"
+
 import * as Spans from "./spans.js"
 
 // Lines on stdin: "profile-start <file>" starts the CPU profiler, "profile-stop"

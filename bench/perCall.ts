@@ -12,19 +12,20 @@
 //
 // BENCH_COMPARE=1 adds the platform's undici and node:http clients, the bare
 // lite client and the "floor" rows (what any Effect wrapper of the raw call pays).
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
+import * as Rpc from "@effect-agentbay/core/internal/rpc"
+import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
+import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
-import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
-import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
-import * as Rpc from "@effect-agentbay/core/internal/rpc"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+
 import * as Bench from "./Bench.js"
 import type * as Report from "./Report.js"
 
@@ -53,18 +54,22 @@ export const perCall = async (
     const getSession = Effect.flatMap(AgentBayClient.AgentBayClient, (c) => c.getSession("s-1"))
     const get = Effect.flatMap(AgentBay.AgentBay, (bay) => bay.get("s-1"))
     // A bare POST with the platform's HTTP span off, as the SDK sends it.
-    const post = Effect.flatMap(HttpClient.HttpClient, (client) =>
-      HttpClientRequest.post(`${base}/?Action=GetSession`).pipe(
-        HttpClientRequest.bodyUrlParams({ Authorization: "Bearer k", SessionId: "s-1" }),
-        HttpClient.withTracerDisabledWhen(client, () => true).execute,
-        Effect.flatMap((r) => r.text)
-      ))
+    const post = Effect.flatMap(
+      HttpClient.HttpClient,
+      (client) =>
+        HttpClientRequest.post(`${base}/?Action=GetSession`).pipe(
+          HttpClientRequest.bodyUrlParams({ Authorization: "Bearer k", SessionId: "s-1" }),
+          HttpClient.withTracerDisabledWhen(client, () => true).execute,
+          Effect.flatMap((r) => r.text)
+        )
+    )
     // `n` calls in one Effect program, as an Effect application makes them.
-    const loop = <A, E>(runtime: ManagedRuntime.ManagedRuntime<Services, unknown>, call: Effect.Effect<A, E, Services>) =>
-    (n: number) =>
-      runtime.runPromise(Effect.gen(function*() {
-        for (let i = 0; i < n; i++) yield* call
-      }))
+    const loop =
+      <A, E>(runtime: ManagedRuntime.ManagedRuntime<Services, unknown>, call: Effect.Effect<A, E, Services>) =>
+      (n: number) =>
+        runtime.runPromise(Effect.gen(function*() {
+          for (let i = 0; i < n; i++) yield* call
+        }))
 
     const sdk = over(NodeAgentBay.layerHttpClient())
     const promiseEach = "AgentBayClient.getSession, runPromise each"
@@ -82,8 +87,11 @@ export const perCall = async (
       })
       const spanOptions = { kind: "client", captureStackTrace: false } as const
       const spanned = Effect.useSpan("floor", spanOptions, () => rawEffect)
-      const bounded = Effect.useSpan("floor", spanOptions, () =>
-        Rpc.bounded(rawEffect, { duration: Duration.seconds(60), onTimeout: () => "timeout", enter: Effect.void }))
+      const bounded = Effect.useSpan(
+        "floor",
+        spanOptions,
+        () => Rpc.bounded(rawEffect, { duration: Duration.seconds(60), onTimeout: () => "timeout", enter: Effect.void })
+      )
       const undici = over(NodeHttpClient.layerUndici)
       const nodeHttp = over(NodeAgentBay.layerHttpClient("node-http"))
       const lite = over(NodeHttpClientLite.layer)
@@ -120,7 +128,9 @@ export const perCall = async (
         median: Bench.median(r.rounds),
         best: Math.min(...r.rounds)
       }])),
-      ratioMedian: Object.fromEntries(results.map((r) => [r.contender.name, Bench.ratio(results, r.contender.name).median])),
+      ratioMedian: Object.fromEntries(
+        results.map((r) => [r.contender.name, Bench.ratio(results, r.contender.name).median])
+      ),
       retainedPer10kCalls: memory.map((m) => ({
         name: m.name,
         heapKiB: (m.heapKiB * 10_000) / m.calls,
@@ -131,7 +141,9 @@ export const perCall = async (
       id: "1",
       goal: "per call, getSession in one Effect loop / raw node:http",
       target: `<= ${TARGET}x`,
-      value: `${inEffect.median.toFixed(2)}x (best rounds ${inEffect.best.toFixed(2)}x; AgentBay.get ${get1.median.toFixed(2)}x)`,
+      value: `${inEffect.median.toFixed(2)}x (best rounds ${inEffect.best.toFixed(2)}x; AgentBay.get ${
+        get1.median.toFixed(2)
+      }x)`,
       met: inEffect.median <= TARGET
     })
     ctx.report.goal({

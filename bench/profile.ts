@@ -7,6 +7,7 @@
 import * as Fs from "node:fs"
 import * as Inspector from "node:inspector/promises"
 import { findSourceMap } from "node:module"
+
 import * as Bench from "./Bench.js"
 
 interface CallFrame {
@@ -77,7 +78,10 @@ export const childProfile = async (
 
 const ours = /\/packages\/([^/]+)\/src\/(.+)$/
 
-/** Where a frame's code lives: `core/internal/rpc.ts`, `effect/internal/fiberRuntime`, `(node)`, `(native all)`, `(gc)`. */
+/**
+ * Where a frame's code lives: `core/internal/rpc.ts`, `effect/internal/fiberRuntime`,
+ * `(node)`, `(native all)`, `(gc)`.
+ */
 export const area = (frame: CallFrame): string => {
   const url = frame.url
   if (url === "") {
@@ -107,12 +111,16 @@ export const group = (a: string): string => {
   if (/^effect\/(Schema|ParseResult|SchemaAST)$/.test(a)) return "Schema encode/decode (effect/Schema, ParseResult)"
   if (a === "effect/internal/tracer") return "spans (effect/internal/tracer)"
   if (a.startsWith("effect/")) return "Effect runtime (fibers, refs, context, streams, ...)"
-  if (/^\(native (all|get|run|iterate|prepare|exec)\)$/.test(a) || a.startsWith("@effect/sql") || a === "better-sqlite3") {
+  if (
+    /^\(native (all|get|run|iterate|prepare|exec)\)$/.test(a) || a.startsWith("@effect/sql") || a === "better-sqlite3"
+  ) {
     return "SQLite (better-sqlite3 statements, @effect/sql client)"
   }
   if (a.startsWith("(native ")) return "native (sockets, timers, ...)"
   if (a.startsWith("bench/")) return "the bench itself"
-  if (a.startsWith("@effect/platform") || a === "find-my-way-ts") return "@effect/platform HTTP (router, request, response, body)"
+  if (a.startsWith("@effect/platform") || a === "find-my-way-ts") {
+    return "@effect/platform HTTP (router, request, response, body)"
+  }
   if (a === "(node)") return "Node internals (web Request/Response/Headers, AbortSignal, ...)"
   const own = a.match(/^(core|backend|testing|local|platform-node)\//)
   if (own) return `ours: ${own[1]}`
@@ -196,7 +204,13 @@ export const summarize = (profile: Profile, n = 12): Summary => {
       inclusive.set(k, (inclusive.get(k) ?? 0) + us)
     }
   }
-  return { totalMs: total / 1000, byGroup: top(groups, total, n), byArea: top(areas, total, n), selfTop: top(self, total, n), oursInclusiveTop: top(inclusive, total, n) }
+  return {
+    totalMs: total / 1000,
+    byGroup: top(groups, total, n),
+    byArea: top(areas, total, n),
+    selfTop: top(self, total, n),
+    oursInclusiveTop: top(inclusive, total, n)
+  }
 }
 
 export const print = (title: string, s: Summary): void => {

@@ -10,12 +10,16 @@ import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import type * as Scope from "effect/Scope"
+
 import type * as Report from "./Report.js"
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 // Creates 10 sessions in a scope (not timed), then times only the scope's close.
-const closeTime = (acquire: (bay: AgentBay.AgentBay.Service) => Effect.Effect<unknown, unknown, import("effect/Scope").Scope>) =>
+const closeTime = (
+  acquire: (bay: AgentBay.AgentBay.Service) => Effect.Effect<unknown, unknown, Scope.Scope>
+) =>
   Effect.gen(function*() {
     const bay = yield* AgentBay.AgentBay
     let closedAt = 0
@@ -83,9 +87,24 @@ export const release = async (
     Math.min(options.rounds, 2)
   )
   const ok = (b: boolean) => b ? "met" : "NOT met"
-  console.log(`local: close(10) ${local.forEach.toFixed(0)} ms with Effect.forEach, ${local.sessions.toFixed(0)} ms with bay.sessions: target < 1000 ms ${ok(Math.max(local.forEach, local.sessions) < 1000)}`)
-  console.log(`cloud waits: bay.sessions close(10) = ${(cloud.sessions / cloud.base).toFixed(2)}x one delete (target about 1x; Effect.forEach's sequential finalizers: ${(cloud.forEach / cloud.base).toFixed(1)}x)`)
-  ctx?.report.section("release", { rounds: options.rounds, cloudDelete: String(options.cloudDelete), localMs: local, cloudMs: cloud })
+  console.log(
+    `local: close(10) ${local.forEach.toFixed(0)} ms with Effect.forEach, ${
+      local.sessions.toFixed(0)
+    } ms with bay.sessions: target < 1000 ms ${ok(Math.max(local.forEach, local.sessions) < 1000)}`
+  )
+  console.log(
+    `cloud waits: bay.sessions close(10) = ${
+      (cloud.sessions / cloud.base).toFixed(2)
+    }x one delete (target about 1x; Effect.forEach's sequential finalizers: ${
+      (cloud.forEach / cloud.base).toFixed(1)
+    }x)`
+  )
+  ctx?.report.section("release", {
+    rounds: options.rounds,
+    cloudDelete: String(options.cloudDelete),
+    localMs: local,
+    cloudMs: cloud
+  })
   ctx?.report.goal({
     id: "R",
     goal: "close a scope of 10 sessions, local runtime",
@@ -103,5 +122,8 @@ export const release = async (
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await release(undefined, { rounds: Number(process.env.BENCH_ROUNDS ?? 3), cloudDelete: (process.env.BENCH_CLOUD_DELETE ?? "1 second") as Duration.DurationInput })
+  await release(undefined, {
+    rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+    cloudDelete: (process.env.BENCH_CLOUD_DELETE ?? "1 second") as Duration.DurationInput
+  })
 }

@@ -54,12 +54,22 @@ const ctx: Report.Context = { smoke, report }
 const m = report.machine
 console.log(
   `pnpm bench${smoke ? " (smoke: tiny counts)" : ""}: Node ${m.node}, ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, ` +
-    `bwrap ${m.bwrap.present ? "present" : "absent"}, load average ${Bench.load()}, ${report.processesStart} processes running`
+    `bwrap ${
+      m.bwrap.present ? "present" : "absent"
+    }, load average ${Bench.load()}, ${report.processesStart} processes running`
 )
 
 const sections: ReadonlyArray<readonly [string, () => Promise<void>]> = [
-  ["perCall", () =>
-    perCall(ctx, { n: N, rounds: ROUNDS, compare: process.env.BENCH_COMPARE === "1", budgetMs: smoke ? 5_000 : 35_000 })],
+  [
+    "perCall",
+    () =>
+      perCall(ctx, {
+        n: N,
+        rounds: ROUNDS,
+        compare: process.env.BENCH_COMPARE === "1",
+        budgetMs: smoke ? 5_000 : 35_000
+      })
+  ],
   ["concurrent", () => concurrent(ctx, smoke ? { windowMs: 150, rounds: 1 } : { windowMs: 1_500, rounds: 4 })],
   ["local", () =>
     local(ctx, {
@@ -71,7 +81,10 @@ const sections: ReadonlyArray<readonly [string, () => Promise<void>]> = [
     })],
   ["lifecycle", () => lifecycle(ctx, smoke ? { sequential: 5, concurrent: 16 } : { sequential: 100, concurrent: 160 })],
   ["tools", () => tools(ctx, smoke ? { mib: 0.25, rounds: 1, commands: 3 } : { mib: 5, rounds: 3, commands: 30 })],
-  ["scale", () => scale(ctx, smoke ? { checkpoints: [2, 5], deletes: 2 } : { checkpoints: [50, 100, 200, 500], deletes: 20 })],
+  [
+    "scale",
+    () => scale(ctx, smoke ? { checkpoints: [2, 5], deletes: 2 } : { checkpoints: [50, 100, 200, 500], deletes: 20 })
+  ],
   ["fake", () =>
     fake(ctx, {
       ...(smoke
@@ -80,7 +93,10 @@ const sections: ReadonlyArray<readonly [string, () => Promise<void>]> = [
       profile: process.env.BENCH_PROFILE === "1" || smoke
     })],
   ["listStream", () => listStream(ctx, { sessions: smoke ? 300 : 10_000 })],
-  ["release", () => release(ctx, { rounds: Math.min(ROUNDS, smoke ? 1 : 3), cloudDelete: smoke ? "0 millis" : "1 second" })]
+  [
+    "release",
+    () => release(ctx, { rounds: Math.min(ROUNDS, smoke ? 1 : 3), cloudDelete: smoke ? "0 millis" : "1 second" })
+  ]
 ]
 
 for (const [name, run] of sections) {

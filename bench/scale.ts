@@ -17,6 +17,7 @@ import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+
 import * as Bench from "./Bench.js"
 import * as LocalRig from "./LocalRig.js"
 import * as Measure from "./Measure.js"
@@ -39,7 +40,10 @@ export const scale = async (
     const bay = (f: (bay: AgentBay.AgentBay.Service) => Effect.Effect<unknown, unknown>) =>
       rig.run(Effect.flatMap(AgentBay.AgentBay, f))
     const listAll = () =>
-      rig.run(Effect.flatMap(AgentBay.AgentBay, (b) => Stream.runCollect(b.list({ pageSize: 100 })).pipe(Effect.map(Chunk.size))))
+      rig.run(
+        Effect.flatMap(AgentBay.AgentBay, (b) =>
+          Stream.runCollect(b.list({ pageSize: 100 })).pipe(Effect.map(Chunk.size)))
+      )
     for (let i = 0; i < 3; i++) {
       const id = await rig.run(Effect.flatMap(AgentBay.AgentBay, (b) => Effect.map(b.create(), (s) => s.id)))
       await bay((b) => b.delete(id))
@@ -86,7 +90,16 @@ export const scale = async (
     }
     const mib = (k: number) => Measure.fmt(k / 1024, 1)
     Measure.table(
-      ["live sessions", "create p50 ms", "server RSS MiB", "sandboxes RSS MiB", "sandboxes PSS MiB", "processes", "list all ms", "list page ms"],
+      [
+        "live sessions",
+        "create p50 ms",
+        "server RSS MiB",
+        "sandboxes RSS MiB",
+        "sandboxes PSS MiB",
+        "processes",
+        "list all ms",
+        "list page ms"
+      ],
       points.map((p) => [
         String(p.sessions),
         Measure.fmt(p.createP50Ms),
@@ -110,13 +123,19 @@ export const scale = async (
       totalPssKiB: slope((p) => p.serverRssKiB + p.sandboxPssKiB)
     }
     console.log(
-      `per idle session (slope ${first.sessions}→${last.sessions}): server ${Measure.fmt(perSession.serverKiB, 0)} KiB + sandbox RSS ` +
+      `per idle session (slope ${first.sessions}→${last.sessions}): server ${
+        Measure.fmt(perSession.serverKiB, 0)
+      } KiB + sandbox RSS ` +
         `${Measure.fmt(perSession.sandboxRssKiB, 0)} KiB (PSS ${Measure.fmt(perSession.sandboxPssKiB, 0)} KiB) = ` +
         `${mib(perSession.totalRssKiB)} MiB (with PSS: ${mib(perSession.totalPssKiB)} MiB)`
     )
     const deleted = await Measure.timed(Math.min(options.deletes, ids.length), 1, (i) => bay((b) => b.delete(ids[i]!)))
     const del = Measure.latency(deleted.ms)
-    console.log(`delete→gone with ${last.sessions} live: p50 ${Measure.fmt(del.p50)} ms, max ${Measure.fmt(del.max)} ms (n=${del.n})`)
+    console.log(
+      `delete→gone with ${last.sessions} live: p50 ${Measure.fmt(del.p50)} ms, max ${
+        Measure.fmt(del.max)
+      } ms (n=${del.n})`
+    )
 
     ctx.report.section("scale", { isolation: rig.isolation, points, perSessionKiB: perSession, deleteAtFull: del })
     ctx.report.goal({

@@ -5,13 +5,15 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
-const reply = Buffer.from(process.argv[2] ?? JSON.stringify({
-  RequestId: "r-1",
-  Success: true,
-  Code: "ok",
-  HttpStatusCode: 200,
-  Data: { SessionId: "s-1", Status: "RUNNING", ResourceUrl: "http://h/r", Token: "t", VpcResource: false }
-}))
+const reply = Buffer.from(
+  process.argv[2] ?? JSON.stringify({
+    RequestId: "r-1",
+    Success: true,
+    Code: "ok",
+    HttpStatusCode: 200,
+    Data: { SessionId: "s-1", Status: "RUNNING", ResourceUrl: "http://h/r", Token: "t", VpcResource: false }
+  })
+)
 
 const server = Http.createServer((req, res) => {
   req.resume()

@@ -9,11 +9,13 @@
 // - Commands: `session.command.executeCommand("true")` round trip (request,
 //   `sh -c true` in a fresh sandbox process, reply) against a bare sandbox spawn
 //   (`bwrap --ro-bind / / true`, or `true` without bwrap) from this process.
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import type { Session } from "@effect-agentbay/core/Session"
 import * as Effect from "effect/Effect"
-import * as Fs from "node:fs/promises"
-import * as Path from "node:path"
+
 import * as Bench from "./Bench.js"
 import * as LocalRig from "./LocalRig.js"
 import * as Measure from "./Measure.js"
@@ -52,7 +54,9 @@ export const tools = async (
       copyFile: [] as Array<number>,
       readWrite: [] as Array<number>
     }
-    console.log(`\n=== 7. Files and commands, local runtime (${rig.isolation}), ${options.mib} MiB of text, ${options.rounds} rounds`)
+    console.log(
+      `\n=== 7. Files and commands, local runtime (${rig.isolation}), ${options.mib} MiB of text, ${options.rounds} rounds`
+    )
     console.log(`load average ${Bench.load()}`)
     const write = () => time(() => rig.run(session.filesystem.writeFile(file, content)))
     const read = () =>
@@ -67,7 +71,9 @@ export const tools = async (
       rows.sdkWrite.push(await write())
       rows.sdkRead.push(await read())
       rows.copyFile.push(await time(() => Fs.copyFile(source, Path.join(scratch, `copy-${r}.txt`))))
-      rows.readWrite.push(await time(async () => Fs.writeFile(Path.join(scratch, `rw-${r}.txt`), await Fs.readFile(source))))
+      rows.readWrite.push(
+        await time(async () => Fs.writeFile(Path.join(scratch, `rw-${r}.txt`), await Fs.readFile(source)))
+      )
     }
     const m = {
       sdkWrite: Bench.median(rows.sdkWrite),
@@ -85,8 +91,10 @@ export const tools = async (
     ])
 
     const command = () =>
-      rig.run(Effect.flatMap(session.command.executeCommand("true"), (result) =>
-        result.exitCode === 0 ? Effect.void : Effect.dieMessage(`"true" exited ${result.exitCode}: ${result.stderr}`)))
+      rig.run(
+        Effect.flatMap(session.command.executeCommand("true"), (result) =>
+          result.exitCode === 0 ? Effect.void : Effect.dieMessage(`"true" exited ${result.exitCode}: ${result.stderr}`))
+      )
     await command()
     const spawn = () => Measure.spawnExit(Measure.bareSpawn.command, Measure.bareSpawn.args)
     await spawn()
@@ -101,13 +109,26 @@ export const tools = async (
     const lc = Measure.latency(cmd)
     const lb = Measure.latency(bare)
     Measure.table(["ms", "n", "p50", "p99", "ratio (p50)"], [
-      ["executeCommand(\"true\") round trip", String(lc.n), Measure.fmt(lc.p50), Measure.fmt(lc.p99), `${Measure.fmt(lc.p50 / lb.p50, 2)}x`],
+      [
+        "executeCommand(\"true\") round trip",
+        String(lc.n),
+        Measure.fmt(lc.p50),
+        Measure.fmt(lc.p99),
+        `${Measure.fmt(lc.p50 / lb.p50, 2)}x`
+      ],
       [`baseline: ${Measure.bareSpawn.name}`, String(lb.n), Measure.fmt(lb.p50), Measure.fmt(lb.p99), "1.00x"]
     ])
     // Where the time goes: each span's count and p50, SDK and server.
-    const breakdown = { write: { ...writeSpans.client, ...writeSpans.server }, read: { ...readSpans.client, ...readSpans.server }, command: { ...commandSpans.client, ...commandSpans.server } }
-    const names = [...new Set(Object.values(breakdown).flatMap((m) => Object.keys(m)))].filter((n) => !n.startsWith("sql.")).sort()
-    const cell = (m: Record<string, Measure.Latency>, n: string) => m[n] === undefined ? "" : `${m[n].n} x ${Measure.fmt(m[n].p50, 2)}`
+    const breakdown = {
+      write: { ...writeSpans.client, ...writeSpans.server },
+      read: { ...readSpans.client, ...readSpans.server },
+      command: { ...commandSpans.client, ...commandSpans.server }
+    }
+    const names = [...new Set(Object.values(breakdown).flatMap((m) => Object.keys(m)))].filter((n) =>
+      !n.startsWith("sql.")
+    ).sort()
+    const cell = (m: Record<string, Measure.Latency>, n: string) =>
+      m[n] === undefined ? "" : `${m[n].n} x ${Measure.fmt(m[n].p50, 2)}`
     console.log("spans of the SDK and of the server: count x p50 ms (one write, one read, the commands):")
     Measure.table(
       ["span", "writeFile", "readFileBytes", "executeCommand"],
@@ -127,7 +148,9 @@ export const tools = async (
       id: "7",
       goal: `write ${options.mib} MiB / read ${options.mib} MiB (${rig.isolation})`,
       target: "vs fs.copyFile",
-      value: `${mibs(m.sdkWrite)} / ${mibs(m.sdkRead)} MiB/s = ${vs(m.sdkWrite)} / ${vs(m.sdkRead)} the copy (${mibs(m.copyFile)} MiB/s)`,
+      value: `${mibs(m.sdkWrite)} / ${mibs(m.sdkRead)} MiB/s = ${vs(m.sdkWrite)} / ${vs(m.sdkRead)} the copy (${
+        mibs(m.copyFile)
+      } MiB/s)`,
       met: "reported"
     })
     ctx.report.goal({

@@ -1,10 +1,11 @@
 // The agent-shell example, run for real on the embedded local runtime, and in
 // a unit test on the fake, where the test plays the part of the Python script.
-import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
+import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+
 import { agentShell, script } from "./agent-shell.js"
 
 describe("examples/agent-shell", () => {
@@ -44,7 +45,10 @@ describe("examples/agent-shell", () => {
         "search_files",
         "run_code"
       ])
-      assert.include(JSON.stringify((yield* backend.calls("callMcpTool"))[1]!.args[2]), JSON.stringify(script).slice(1, 30))
+      assert.include(
+        JSON.stringify((yield* backend.calls("callMcpTool"))[1]!.args[2]),
+        JSON.stringify(script).slice(1, 30)
+      )
       assert.deepStrictEqual(yield* backend.liveSessions, [])
     }).pipe(Effect.provide(AgentBayTest.layer())))
 })

@@ -10,6 +10,7 @@
 import { AgentBay } from "@effect-agentbay/core/AgentBay"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+
 import { row, step } from "./quickstart.js"
 
 /**
@@ -76,11 +77,18 @@ export const agentShell = Effect.scoped(Effect.gen(function*() {
   yield* step("searchFiles *.json", session.filesystem.searchFiles("/home/wuying", "*.json"), (ps) => ps.join(", "))
   const sum = yield* step(
     "runCode (python)",
-    session.code.runCode(`sum(len(w) for w in ${JSON.stringify(["sandbox", "agent", "effect", "typescript"])})`, "python"),
+    session.code.runCode(
+      `sum(len(w) for w in ${JSON.stringify(["sandbox", "agent", "effect", "typescript"])})`,
+      "python"
+    ),
     (r) => r.error === undefined ? `result ${r.text}` : `${r.error.name}: ${r.error.value}`
   )
   if (sum.error !== undefined) return yield* Effect.dieMessage(`the code failed: ${sum.error.traceback}`)
-  yield* step("getMetrics", session.getMetrics(), (m) => `${m.cpu_count} CPUs, ${(m.mem_total / 2 ** 30).toFixed(1)} GiB`)
+  yield* step(
+    "getMetrics",
+    session.getMetrics(),
+    (m) => `${m.cpu_count} CPUs, ${(m.mem_total / 2 ** 30).toFixed(1)} GiB`
+  )
   yield* row("report", `${report.count} words, longest "${report.longest}"`, 0)
   yield* Console.log("  (scope closes: the session and its files are deleted)")
   return { report, letters: Number(sum.text) }

@@ -16,6 +16,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+
 import { agentShell } from "./agent-shell.js"
 import { persistentWorkspace } from "./persistent-workspace.js"
 import { quickstart } from "./quickstart.js"
@@ -45,7 +46,9 @@ const layer = target === "cloud" ? cloud : target === "memory" ? memory : local
 const header = Console.log("  step                   result                                          elapsed")
 
 const main = Effect.gen(function*() {
-  yield* Console.log("effect-agentbay demo: one session's whole life, then an agent at work (pnpm demo [--memory|--cloud])\n")
+  yield* Console.log(
+    "effect-agentbay demo: one session's whole life, then an agent at work (pnpm demo [--memory|--cloud])\n"
+  )
   const [elapsed] = yield* Effect.timed(Effect.provide(
     Effect.gen(function*() {
       yield* header

@@ -4,6 +4,7 @@
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+
 import { persistentWorkspace, workspace } from "./persistent-workspace.js"
 
 it.live("a context carries the workspace from one session to the next", () =>
@@ -13,7 +14,11 @@ it.live("a context carries the workspace from one session to the next", () =>
     assert.strictEqual(carried.log, "ok\n")
     assert.isFalse(carried.scratchCarried, "tmp/ is excluded by the policy")
     assert.deepStrictEqual([...carried.downloaded], Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))
-    assert.includeMembers([...carried.stored], [`${workspace}/notes.md`, `${workspace}/build.log`, `${workspace}/data.bin`])
+    assert.includeMembers([...carried.stored], [
+      `${workspace}/notes.md`,
+      `${workspace}/build.log`,
+      `${workspace}/data.bin`
+    ])
     assert.notInclude([...carried.stored], `${workspace}/tmp`)
   }).pipe(
     Effect.provide(AgentBayLocal.layer())

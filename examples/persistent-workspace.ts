@@ -11,10 +11,11 @@
  * @since 0.1.0
  */
 import { AgentBay } from "@effect-agentbay/core/AgentBay"
-import * as SyncPolicy from "@effect-agentbay/core/SyncPolicy"
+import type * as SyncPolicy from "@effect-agentbay/core/SyncPolicy"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+
 import { row, step } from "./quickstart.js"
 
 /**

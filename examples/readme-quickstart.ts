@@ -9,7 +9,7 @@ const program = Effect.gen(function*() {
   // Scoped: deleted (and waited for) when the scope closes: on success, failure or interruption.
   const session = yield* bay.session({ labels: { project: "demo" } })
   yield* session.setLabels({ project: "demo", stage: "running" })
-  yield* bay.betaPauseAsync(session)          // polls at once, then every 2 s, for up to 600 s
+  yield* bay.betaPauseAsync(session) // polls at once, then every 2 s, for up to 600 s
   yield* bay.betaResumeAsync(session, { interval: "500 millis", timeout: "2 minutes" })
   return session.id
 })

@@ -1,11 +1,11 @@
 // The README's snippets, verbatim, so the README cannot drift from what works.
 // (The quickstart is examples/readme-quickstart.ts, typechecked by `pnpm check`.)
 import { AgentBay } from "@effect-agentbay/core/AgentBay"
+import { TransportError } from "@effect-agentbay/core/AgentBayError"
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { TransportError } from "@effect-agentbay/core/AgentBayError"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 
@@ -30,7 +30,7 @@ it.effect("my job never leaks a session, even when pausing fails", () =>
     yield* backend.failNext("pauseSessionAsync", new TransportError({ action: "PauseSessionAsync", reason: "Network" }))
     const job = Effect.scoped(Effect.flatMap(bay.session(), (s) => bay.betaPauseAsync(s)))
     const fiber = yield* Effect.fork(Effect.exit(job))
-    yield* TestClock.adjust("1 minute")            // time moves only when the test says so
+    yield* TestClock.adjust("1 minute") // time moves only when the test says so
     yield* Fiber.join(fiber)
     assert.deepStrictEqual(yield* backend.liveSessions, [])
     assert.strictEqual(yield* backend.callCount("pauseSessionAsync"), 1) // writes are never retried
@@ -42,9 +42,9 @@ it.effect("many sessions at once, released together", () =>
     const backend = yield* AgentBayTest.Backend
     const results = yield* Effect.scoped(Effect.gen(function*() {
       const bay = yield* AgentBay
-      const workers = yield* bay.sessions(10, { concurrency: 5 })    // or bay.sessions([{ labels: … }, …])
+      const workers = yield* bay.sessions(10, { concurrency: 5 }) // or bay.sessions([{ labels: … }, …])
       return yield* Effect.forEach(workers, (s) => s.getLabels(), { concurrency: "unbounded" })
-    }))                                                               // all 10 deleted at once here
+    })) // all 10 deleted at once here
     assert.strictEqual(results.length, 10)
     assert.deepStrictEqual(yield* backend.liveSessions, [])
   }).pipe(Effect.provide(AgentBayTest.layer())))
@@ -57,7 +57,10 @@ it.live("inside a session: write a script, run it, read its report", () =>
     const report = yield* Effect.scoped(Effect.gen(function*() {
       const session = yield* bay.session()
       yield* session.filesystem.writeFile("/home/wuying/job/analyse.py", script)
-      const run = yield* session.command.executeCommand("python3 analyse.py", { cwd: "/home/wuying/job", env: { WORDS: "a,b" } })
+      const run = yield* session.command.executeCommand("python3 analyse.py", {
+        cwd: "/home/wuying/job",
+        env: { WORDS: "a,b" }
+      })
       return run.exitCode === 0 ? yield* session.filesystem.readFile("/home/wuying/job/report.json") : run.stderr
     }))
     assert.strictEqual(report, "2")
@@ -73,9 +76,9 @@ it.effect("persistence: a context carries a file from one session to the next", 
     yield* Effect.scoped(Effect.gen(function*() {
       const session = yield* bay.session({ contextSync: sync, release: { syncContext: true } })
       yield* session.filesystem.writeFile("/home/wuying/project/notes.md", "# Plan")
-    }))                                                  // uploaded to the context, then deleted
+    })) // uploaded to the context, then deleted
     const notes = yield* Effect.scoped(Effect.flatMap(
-      bay.session({ contextSync: sync }),                 // a new sandbox, the same files
+      bay.session({ contextSync: sync }), // a new sandbox, the same files
       (session) => session.filesystem.readFile("/home/wuying/project/notes.md")
     ))
     assert.strictEqual(notes, "# Plan")

@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
+
 import { reapJobs, runJob } from "./workflow.js"
 
 // Forks `self`, lets `duration` pass on the test clock, and returns how `self` ended.
@@ -48,7 +49,10 @@ describe("runJob", () => {
   it.effect("when the pause fails, the caller gets the error and the session is still deleted", () =>
     Effect.gen(function*() {
       const backend = yield* AgentBayTest.Backend
-      yield* backend.failNext("pauseSessionAsync", new TransportError({ action: "PauseSessionAsync", reason: "Network" }))
+      yield* backend.failNext(
+        "pauseSessionAsync",
+        new TransportError({ action: "PauseSessionAsync", reason: "Network" })
+      )
       const exit = yield* runFor(runJob({ team: "search" }), "1 minutes")
       assert.isTrue(Exit.isFailure(exit))
       const error = yield* Effect.flip(exit)

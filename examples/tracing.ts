@@ -11,6 +11,8 @@
  *
  * @since 0.1.0
  */
+import { pathToFileURL } from "node:url"
+
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayMetrics from "@effect-agentbay/core/AgentBayMetrics"
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
@@ -29,7 +31,6 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
-import { pathToFileURL } from "node:url"
 
 /**
  * The workflow, under one root span (`example.workflow`): a scoped session,

@@ -13,14 +13,14 @@
  *
  * @since 0.1.0
  */
-import * as WireContext from "@effect-agentbay/core/WireContext"
+import type * as WireContext from "@effect-agentbay/core/WireContext"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { BackendSessions } from "./BackendSessions.js"
 import { BackendVault } from "./BackendVault.js"
-import type { Entry } from "./internal/backendRuntime.js"
 import * as Internal from "./internal/backendContexts.js"
+import type { Entry } from "./internal/backendRuntime.js"
 import * as ContextFiles from "./internal/contextFiles.js"
 import * as KeyedLock from "./KeyedLock.js"
 
@@ -47,11 +47,13 @@ export const defaultUrlLifetime: Duration.Duration = Duration.hours(1)
  * @since 0.1.0
  * @category tags
  */
-export class ContextTasks extends Context.Reference<ContextTasks>()("@effect-agentbay/backend/BackendRuntime/ContextTasks", {
-  defaultValue: () => ({
-    tasks: (_sessionId: string): Effect.Effect<ReadonlyArray<WireContext.ContextTask>> => Effect.succeed([])
+export class ContextTasks
+  extends Context.Reference<ContextTasks>()("@effect-agentbay/backend/BackendRuntime/ContextTasks", {
+    defaultValue: () => ({
+      tasks: (_sessionId: string): Effect.Effect<ReadonlyArray<WireContext.ContextTask>> => Effect.succeed([])
+    })
   })
-}) {}
+{}
 
 /**
  * How a `/context-files/<token>` request ends: refused (`Denied`: unknown,
@@ -91,7 +93,12 @@ export const make = (options: Options = {}): Effect.Effect<Contexts, never, Back
     }
     const files = ContextFiles.make(vault, Duration.decode(options.urlLifetime ?? defaultUrlLifetime))
     return {
-      handlers: [...Internal.lookups(deps), ...Internal.changes(deps), ...files.handlers, ...Internal.sessionActions(deps)],
+      handlers: [
+        ...Internal.lookups(deps),
+        ...Internal.changes(deps),
+        ...files.handlers,
+        ...Internal.sessionActions(deps)
+      ],
       upload: files.upload,
       download: files.download
     }

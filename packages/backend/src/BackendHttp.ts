@@ -25,10 +25,10 @@
  *
  * @since 0.1.0
  */
+import * as Wire from "@effect-agentbay/core/Wire"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Wire from "@effect-agentbay/core/Wire"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -151,7 +151,11 @@ const targetOf = (url: string) => {
 }
 
 // The merged fields of a request, or the answer that refuses it.
-const fieldsOf = (request: HttpServerRequest.HttpServerRequest, share: BodyReader.Share, options: Options & BodyReader.Limits) =>
+const fieldsOf = (
+  request: HttpServerRequest.HttpServerRequest,
+  share: BodyReader.Share,
+  options: Options & BodyReader.Limits
+) =>
   Effect.gen(function*() {
     const url = targetOf(request.url)
     const q = url.indexOf("?")
@@ -240,7 +244,11 @@ export const filesPrefix = "/context-files/"
 const notAllowed = (method: string) =>
   BackendRuntime.failure(405, Wire.Code.ActionNotFound, `Method ${method} is not allowed: use POST or GET on /`)
 
-const respond = (fallbackHost: string, options: Options & BodyReader.Limits, budget: ReturnType<typeof BodyReader.makeBudget>) =>
+const respond = (
+  fallbackHost: string,
+  options: Options & BodyReader.Limits,
+  budget: ReturnType<typeof BodyReader.makeBudget>
+) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const runtime = yield* BackendRuntime.BackendRuntime
@@ -276,9 +284,9 @@ export const notFound: Effect.Effect<
   never,
   HttpServerRequest.HttpServerRequest
 > = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-    const path = targetOf(request.url).split("?")[0]!
-    return answer(path === "/" ? notAllowed(request.method) : noApi(path))
-  })
+  const path = targetOf(request.url).split("?")[0]!
+  return answer(path === "/" ? notAllowed(request.method) : noApi(path))
+})
 
 // The token of a context-file URL path, when it is one.
 const tokenOf = (path: string): string | undefined =>
@@ -325,7 +333,10 @@ const files = (maxBytes: number) =>
     const route = fileRoute(targetOf(request.url).split("?")[0]!, request.method)
     if (route === undefined) return yield* notFound
     if (route.kind === "download") return fileResponse(yield* runtime.download(route.token), true)
-    const reply = yield* runtime.upload(route.token, request.stream, { contentLength: BodyReader.contentLength(request), maxBytes })
+    const reply = yield* runtime.upload(route.token, request.stream, {
+      contentLength: BodyReader.contentLength(request),
+      maxBytes
+    })
     // A body refused unread, or cut at the cap, is not drained: the connection closes.
     return fileResponse(reply, reply._tag === "Stored")
   }).pipe(

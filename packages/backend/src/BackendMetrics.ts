@@ -90,9 +90,12 @@ export const observe = (action: string, self: Effect.Effect<Reply>): Effect.Effe
  * @since 0.1.0
  * @category utils
  */
-export const recordSessions: Effect.Effect<void, never, BackendStore> = Effect.flatMap(BackendStore, (store) =>
-  Effect.forEach(SessionStatus.literals, (status) =>
-    Effect.flatMap(
-      store.listSessions({ labels: {}, status, exclude: [], after: 0, limit: 0 }),
-      (page) => sessions.update([status], page.total)
-    ), { discard: true }))
+export const recordSessions: Effect.Effect<void, never, BackendStore> = Effect.flatMap(
+  BackendStore,
+  (store) =>
+    Effect.forEach(SessionStatus.literals, (status) =>
+      Effect.flatMap(
+        store.listSessions({ labels: {}, status, exclude: [], after: 0, limit: 0 }),
+        (page) => sessions.update([status], page.total)
+      ), { discard: true })
+)

@@ -28,8 +28,11 @@ export const handlers: Effect.Effect<ReadonlyArray<Entry>, never, BackendVault |
     const vault = yield* BackendVault
     const sessions = yield* BackendSessions
     const mine = (owner: string, id: string) =>
-      Effect.flatMap(vault.findNetwork(id, owner), (found) =>
-        Option.isSome(found) ? Effect.succeed(found.value) : Effect.fail(new NotFound({ resource: "Network", id })))
+      Effect.flatMap(
+        vault.findNetwork(id, owner),
+        (found) =>
+          Option.isSome(found) ? Effect.succeed(found.value) : Effect.fail(new NotFound({ resource: "Network", id }))
+      )
 
     return [
       // `NetworkId` absent or "" (the official client sends "" when undefined): a new network.
@@ -42,7 +45,13 @@ export const handlers: Effect.Effect<ReadonlyArray<Entry>, never, BackendVault |
             return { data: { NetworkId: network.id, NetworkToken: token } }
           }
           const id = `net-${hex(12)}`
-          yield* vault.insertNetwork({ id, owner: ctx.owner, token, online: false, createdAt: yield* Clock.currentTimeMillis })
+          yield* vault.insertNetwork({
+            id,
+            owner: ctx.owner,
+            token,
+            online: false,
+            createdAt: yield* Clock.currentTimeMillis
+          })
           return { data: { NetworkId: id, NetworkToken: token } }
         })),
       // Online is read from the live sessions (the stored `online` flag is not used).

@@ -27,14 +27,14 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Stream from "effect/Stream"
-import * as BackendMetrics from "./BackendMetrics.js"
 import { BackendAuth } from "./BackendAuth.js"
 import * as BackendContexts from "./BackendContexts.js"
+import * as BackendMetrics from "./BackendMetrics.js"
 import * as BackendNetworks from "./BackendNetworks.js"
-import { BackendSandbox, type FileError } from "./BackendSandbox.js"
-import { BackendSessions } from "./BackendSessions.js"
+import type { BackendSandbox, FileError } from "./BackendSandbox.js"
+import type { BackendSessions } from "./BackendSessions.js"
 import * as BackendSync from "./BackendSync.js"
-import { BackendVault } from "./BackendVault.js"
+import type { BackendVault } from "./BackendVault.js"
 import * as BackendVolumes from "./BackendVolumes.js"
 import * as Internal from "./internal/backendRuntime.js"
 import * as SessionHandlers from "./internal/sessionHandlers.js"
@@ -81,8 +81,9 @@ export const failure: (status: number, code: string, message: string) => Reply =
  * @since 0.1.0
  * @category constructors
  */
-export const success: (extra?: Pick<Wire.Envelope, "Data" | "NextToken" | "MaxResults" | "TotalCount" | "Count">) => Reply =
-  Internal.success
+export const success: (
+  extra?: Pick<Wire.Envelope, "Data" | "NextToken" | "MaxResults" | "TotalCount" | "Count">
+) => Reply = Internal.success
 
 /**
  * The answer to a missing or rejected key.
@@ -142,6 +143,7 @@ export class BackendRuntime
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BackendRuntime {
   /**
@@ -238,7 +240,9 @@ export const makeWith = (options: Options = {}): Effect.Effect<BackendRuntime.Se
       const run = Effect.suspend((): Effect.Effect<Reply, Internal.Failure> => {
         const owner = auth.authenticate(fields.Authorization)
         if (Option.isNone(owner)) return new AuthError({ action, code: Wire.Code.InvalidApiKey, status: 401 })
-        if (action === "") return Effect.succeed(Internal.failure(400, Wire.Code.InvalidParameter, "Action: is missing"))
+        if (action === "") {
+          return Effect.succeed(Internal.failure(400, Wire.Code.InvalidParameter, "Action: is missing"))
+        }
         const handler = handlers.get(action)
         if (handler === undefined) {
           return Effect.succeed(
@@ -268,7 +272,10 @@ export const makeWith = (options: Options = {}): Effect.Effect<BackendRuntime.Se
         (answer) => BackendMetrics.observe(handlers.has(action) ? action : BackendMetrics.unknownAction, answer),
         // No stack trace: capturing one per request was 1.5 % of the local
         // server's CPU under 16 GetSession callers (BENCHMARKS.md §3a).
-        Effect.withSpan("BackendRuntime.handle", { attributes: { "agentbay.action": action }, captureStackTrace: false })
+        Effect.withSpan("BackendRuntime.handle", {
+          attributes: { "agentbay.action": action },
+          captureStackTrace: false
+        })
       )
     }
 

@@ -58,7 +58,16 @@ export interface StartOptions {
  * @since 0.1.0
  * @category constants
  */
-export const systemRoots: ReadonlyArray<string> = ["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+export const systemRoots: ReadonlyArray<string> = [
+  "/etc",
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32"
+]
 
 /**
  * The normalised absolute path when `path` lies in the read-only system view
@@ -249,6 +258,7 @@ export class BackendSandbox extends Context.Tag("@effect-agentbay/backend/Backen
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BackendSandbox {
   /**

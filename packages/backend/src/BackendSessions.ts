@@ -23,6 +23,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { BackendActivity } from "./BackendActivity.js"
 import { BackendSandbox, type SandboxError } from "./BackendSandbox.js"
 import * as BackendStore from "./BackendStore.js"
 import * as BackendSync from "./BackendSync.js"
@@ -159,6 +160,7 @@ export class BackendSessions
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BackendSessions {
   /**
@@ -173,7 +175,9 @@ export declare namespace BackendSessions {
      * `NotFound`), starts the sandbox (with the volume), records the session
      * as RUNNING, then runs the downloads of its autoDownload contexts.
      */
-    readonly create: (input: CreateInput) => Effect.Effect<BackendStore.SessionRow, SandboxError | NotFound | ValidationError>
+    readonly create: (
+      input: CreateInput
+    ) => Effect.Effect<BackendStore.SessionRow, SandboxError | NotFound | ValidationError>
     /** The session as of now (a due transition is settled first). Deleted sessions are still found. */
     readonly get: (owner: string, id: string) => Effect.Effect<BackendStore.SessionRow, NotFound>
     /** Like `get`, but a gone session is `InvalidState` for `operation`. */
@@ -256,7 +260,6 @@ const hex = (bytes: number) =>
 // Compare-and-set races (a concurrent settle) are retried this many times.
 const attempts = 3
 
-
 /**
  * @since 0.1.0
  * @category constructors
@@ -268,7 +271,15 @@ export const make = (
     const store = yield* BackendStore.BackendStore
     const sandbox = yield* BackendSandbox
     const vault = yield* BackendVault
-    const persistence = Persistence.make({ store, sandbox, vault, engine: yield* BackendSync.make(), gone: goneStatuses })
+    // The dashboard's record of transitions (BackendActivity), where the runtime has one.
+    const activity = yield* Effect.serviceOption(BackendActivity)
+    const persistence = Persistence.make({
+      store,
+      sandbox,
+      vault,
+      engine: yield* BackendSync.make(),
+      gone: goneStatuses
+    })
     const millis = (d: Duration.DurationInput) => Duration.toMillis(Duration.decode(d))
     let delay = millis(options.transitionDelay ?? defaultTransitionDelay)
     let deleteDelay = millis(options.deleteDelay ?? 0)
@@ -286,14 +297,31 @@ export const make = (
     // its sandbox has been paused, resumed or destroyed. Different sessions' transitions run side by side.
     const locked = KeyedLock.make()
 
+    // A status entered: a settled transition at the time it was due, anything else now.
+    const recordStatus = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>
+      Option.isNone(activity) || next.status === row.status
+        ? Effect.void
+        : activity.value.status(
+          row.id,
+          next.status,
+          row.pendingStatus === next.status ? Math.min(row.pendingAt ?? now, now) : now
+        )
+
     // Writes `next` if the row still holds what we read; says whether it did.
     const write = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>
-      Effect.map(
+      Effect.flatMap(
         store.setState(row.id, stateOf(row), next, now),
-        (ok) => ok ? Option.some(withState(row, next, now)) : Option.none()
+        (ok) =>
+          ok
+            ? Effect.as(recordStatus(row, next, now), Option.some(withState(row, next, now)))
+            : Effect.succeed(Option.none())
       )
 
-    const settle = (row: BackendStore.SessionRow, now: number, left = attempts): Effect.Effect<BackendStore.SessionRow> =>
+    const settle = (
+      row: BackendStore.SessionRow,
+      now: number,
+      left = attempts
+    ): Effect.Effect<BackendStore.SessionRow> =>
       Effect.gen(function*() {
         const next = Lifecycle.settle(stateOf(row), now)
         if (sameState(next, stateOf(row))) return row
@@ -316,7 +344,6 @@ export const make = (
           ? Effect.fail(new InvalidState({ resource: "Session", id, operation, status: row.status }))
           : Effect.succeed(row))
 
-
     const settleDue = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       yield* Effect.forEach(yield* store.pending(now), (row) => settle(row, now), { discard: true })
@@ -326,7 +353,9 @@ export const make = (
       Effect.gen(function*() {
         yield* persistence.prepare(input.owner, input.params)
         const id = `${idPrefix}-${hex(12)}`
-        yield* sandbox.start(id, Persistence.startOptions(input.params)).pipe(Effect.onInterrupt(() => sandbox.destroy(id)))
+        yield* sandbox.start(id, Persistence.startOptions(input.params)).pipe(
+          Effect.onInterrupt(() => sandbox.destroy(id))
+        )
         const now = yield* Clock.currentTimeMillis
         yield* store.insertSession({
           id,
@@ -338,6 +367,7 @@ export const make = (
           params: input.params,
           createdAt: now
         }).pipe(Effect.onError(() => sandbox.destroy(id)))
+        if (Option.isSome(activity)) yield* activity.value.status(id, "RUNNING", now)
         // Under the session's lock: a delete that comes meanwhile waits, so it
         // never uploads a half-downloaded tree over the stored one.
         const row = yield* Effect.orDie(get(input.owner, id))
@@ -355,7 +385,9 @@ export const make = (
       Effect.gen(function*() {
         const row = yield* get(owner, id)
         const decision = Lifecycle.decide(operation, row.status)
-        if (decision === "reject") return yield* new InvalidState({ resource: "Session", id, operation, status: row.status })
+        if (decision === "reject") {
+          return yield* new InvalidState({ resource: "Session", id, operation, status: row.status })
+        }
         if (decision === "noop") return "noop" as const
         // The sandbox effect happens when the request is accepted; a failure leaves the state as it was.
         if (operation === "pause") yield* sandbox.pause(id)
@@ -381,7 +413,13 @@ export const make = (
       options?: { readonly immediate?: boolean | undefined }
     ) =>
       locked(id)(
-        transitionOnce(owner, id, operation, options?.immediate ? 0 : operation === "delete" ? deleteDelay : delay, attempts)
+        transitionOnce(
+          owner,
+          id,
+          operation,
+          options?.immediate ? 0 : operation === "delete" ? deleteDelay : delay,
+          attempts
+        )
       ).pipe(
         Effect.uninterruptible,
         Effect.withSpan("BackendSessions.transition", {
@@ -459,10 +497,11 @@ export const layer = (
             `agentbay backend: restored ${r.started} session(s) (${r.paused} paused), settled ${r.settled}, ` +
               `destroyed ${r.destroyed}, ${r.failed} failed`
           )).pipe(
-        Effect.zipRight(
-          Internal.finiteMillis(options.sessionTtl) === undefined && Internal.finiteMillis(options.retention) === undefined
-            ? Effect.void
-            : Internal.sweeping(sessions, options)
-        )
-      ))
+          Effect.zipRight(
+            Internal.finiteMillis(options.sessionTtl) === undefined &&
+              Internal.finiteMillis(options.retention) === undefined
+              ? Effect.void
+              : Internal.sweeping(sessions, options)
+          )
+        ))
   )

@@ -89,10 +89,13 @@ export const maxCount = 10_000
  * @since 0.1.0
  * @category tags
  */
-export class BackendStore extends Context.Tag("@effect-agentbay/backend/BackendStore")<BackendStore, BackendStore.Service>() {}
+export class BackendStore
+  extends Context.Tag("@effect-agentbay/backend/BackendStore")<BackendStore, BackendStore.Service>()
+{}
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BackendStore {
   /**

@@ -125,10 +125,12 @@ export interface Usage {
  * @since 0.1.0
  * @category errors
  */
-export class ContextSyncFailed extends Schema.TaggedError<ContextSyncFailed>("@effect-agentbay/backend/ContextSyncFailed")(
-  "ContextSyncFailed",
-  { sessionId: Schema.String, failed: Schema.Number }
-) {
+export class ContextSyncFailed
+  extends Schema.TaggedError<ContextSyncFailed>("@effect-agentbay/backend/ContextSyncFailed")(
+    "ContextSyncFailed",
+    { sessionId: Schema.String, failed: Schema.Number }
+  )
+{
   override get message(): string {
     return `Session ${this.sessionId} was kept: ${this.failed} of its context uploads failed before the release ` +
       "(see GetContextInfo); retry the delete"
@@ -185,7 +187,9 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Backen
           : ContextSync.download(copy, files, entry)
         // A task never stays Running: a defect fails it, and so does an interruption.
         const outcome = yield* copying.pipe(
-          Effect.catchAllDefect(() => Effect.fail(new ContextSync.SyncError(`${entry.path}: internal error`))),
+          Effect.catchAllDefect(() =>
+            Effect.fail(new ContextSync.SyncError(`${entry.path}: internal error`))
+          ),
           Effect.onInterrupt(() => failed(`${entry.path}: interrupted`)),
           Effect.either
         )
@@ -198,7 +202,11 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Backen
         return task
       })).pipe(
         Effect.withSpan("BackendSync.run", {
-          attributes: { "agentbay.session_id": sessionId, "agentbay.context_id": entry.contextId, "agentbay.task": taskType }
+          attributes: {
+            "agentbay.session_id": sessionId,
+            "agentbay.context_id": entry.contextId,
+            "agentbay.task": taskType
+          }
         })
       )
     return { run }
@@ -228,12 +236,16 @@ export const sweep: Effect.Effect<Recycled, never, BackendVault> = Effect.gen(fu
   const due = yield* vault.dueRecycles(now)
   let removed = 0
   for (const row of due) {
-    const done = yield* (row.path === "" ? vault.files.clear(row.contextId) : vault.files.remove(row.contextId, row.path)).pipe(
-      Effect.as(true),
-      Effect.catchAll((e) =>
-        Effect.as(Effect.logWarning(`agentbay backend: could not recycle data of context ${row.contextId}: ${e.reason}`), false)
+    const done =
+      yield* (row.path === "" ? vault.files.clear(row.contextId) : vault.files.remove(row.contextId, row.path)).pipe(
+        Effect.as(true),
+        Effect.catchAll((e) =>
+          Effect.as(
+            Effect.logWarning(`agentbay backend: could not recycle data of context ${row.contextId}: ${e.reason}`),
+            false
+          )
+        )
       )
-    )
     if (done) {
       yield* vault.deleteRecycle(row.contextId, row.path)
       removed++

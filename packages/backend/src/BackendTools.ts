@@ -15,9 +15,12 @@
  * @since 0.1.0
  */
 import * as McpTool from "@effect-agentbay/core/McpTool"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as BackendActivity from "./BackendActivity.js"
 import { type BackendSandbox, type FileStat, SandboxError } from "./BackendSandbox.js"
 import * as Internal from "./internal/backendTools.js"
 
@@ -73,6 +76,8 @@ export interface SessionToolState {
 export interface ToolState {
   readonly options: ToolOptions
   readonly sessions: Map<string, SessionToolState>
+  /** Where `shell` and `run_code` calls are recorded, when the backend has a `BackendActivity`. */
+  readonly activity?: Option.Option<BackendActivity.BackendActivity.Service> | undefined
 }
 
 /**
@@ -80,7 +85,21 @@ export interface ToolState {
  * @category constructors
  */
 export const makeToolState = (options: ToolOptions = {}): Effect.Effect<ToolState> =>
-  Effect.sync(() => ({ options, sessions: new Map() }))
+  Effect.map(Effect.serviceOption(BackendActivity.BackendActivity), (activity) => ({
+    options,
+    sessions: new Map(),
+    activity
+  }))
+
+// Records a `shell` or `run_code` call in the backend's activity, when there is one.
+const record = (state: ToolState, sessionId: string, name: string, args: unknown) => (result: McpTool.McpResult) => {
+  const activity = state.activity
+  if (activity === undefined || Option.isNone(activity)) return Effect.void
+  return Effect.flatMap(Clock.currentTimeMillis, (at) => {
+    const entry = BackendActivity.commandOf(name, args, result, at)
+    return entry === undefined ? Effect.void : activity.value.command(sessionId, entry)
+  })
+}
 
 /**
  * Drops what the tools remember of a session (call it when the session is deleted).
@@ -124,7 +143,9 @@ export const call = (
           session = { executionCount: 0, watches: new Map(), pendingHigh: new Map() }
           state.sessions.set(sessionId, session)
         }
-        return entry.run({ sandbox, options: state.options, sessionId, files, session }, args)
+        return entry.run({ sandbox, options: state.options, sessionId, files, session }, args).pipe(
+          Effect.tap(record(state, sessionId, tool.name, args))
+        )
       }
     )
   }).pipe(

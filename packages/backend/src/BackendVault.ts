@@ -166,7 +166,11 @@ export interface ContextFiles {
    * the old file or the whole new one, never a part (a failed or interrupted
    * write leaves the old one). Durable before it succeeds. Returns the size.
    */
-  readonly write: <E>(contextId: string, path: string, bytes: Stream.Stream<Uint8Array, E>) => Effect.Effect<number, FileError | E>
+  readonly write: <E>(
+    contextId: string,
+    path: string,
+    bytes: Stream.Stream<Uint8Array, E>
+  ) => Effect.Effect<number, FileError | E>
   /** Removes a file, or a folder with everything below; whether anything was there. */
   readonly remove: (contextId: string, path: string) => Effect.Effect<boolean, FileError>
   /** Removes every stored file of the context. */
@@ -177,10 +181,13 @@ export interface ContextFiles {
  * @since 0.1.0
  * @category tags
  */
-export class BackendVault extends Context.Tag("@effect-agentbay/backend/BackendVault")<BackendVault, BackendVault.Service>() {}
+export class BackendVault
+  extends Context.Tag("@effect-agentbay/backend/BackendVault")<BackendVault, BackendVault.Service>()
+{}
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BackendVault {
   /**

@@ -42,57 +42,63 @@ const data = (row: VolumeRow): typeof WireVolume.VolumeData.Encoded => ({
  * @since 0.1.0
  * @category constructors
  */
-export const handlers: Effect.Effect<ReadonlyArray<Entry>, never, BackendVault | BackendSessions | BackendSandbox> = Effect
-  .gen(function*() {
-    const vault = yield* BackendVault
-    const sessions = yield* BackendSessions
-    const sandbox = yield* BackendSandbox
-    // Get-or-create of one name, one at a time per owner and image.
-    const byName = KeyedLock.make()
+export const handlers: Effect.Effect<ReadonlyArray<Entry>, never, BackendVault | BackendSessions | BackendSandbox> =
+  Effect
+    .gen(function*() {
+      const vault = yield* BackendVault
+      const sessions = yield* BackendSessions
+      const sandbox = yield* BackendSandbox
+      // Get-or-create of one name, one at a time per owner and image.
+      const byName = KeyedLock.make()
 
-    const get = (owner: string, p: Wire.ParamsOf<typeof WireVolume.GetVolume>) =>
-      byName(JSON.stringify([owner, p.ImageId, p.VolumeName]))(Effect.gen(function*() {
-        const found = yield* vault.findVolumeByName(owner, p.ImageId, p.VolumeName)
-        if (Option.isSome(found)) return found.value
-        if (!p.AllowCreate) return yield* new NotFound({ resource: "Volume", id: p.VolumeName })
-        const row = {
-          id: `vol-${hex(12)}`,
-          owner,
-          name: p.VolumeName,
-          imageId: p.ImageId,
-          status: available,
-          createdAt: yield* Clock.currentTimeMillis
-        }
-        yield* vault.insertVolume(row)
-        return { ...row, seq: 0 }
-      }))
-
-    return [
-      onWire(WireVolume.GetVolume, (p, ctx) => Effect.map(get(ctx.owner, p), (row) => ({ data: data(row) }))),
-      onWire(WireVolume.ListVolumes, (p, ctx) =>
-        Effect.gen(function*() {
-          const limit = p.MaxResults ?? 10
-          const rows = yield* vault.listVolumes({
-            owner: ctx.owner,
+      const get = (owner: string, p: Wire.ParamsOf<typeof WireVolume.GetVolume>) =>
+        byName(JSON.stringify([owner, p.ImageId, p.VolumeName]))(Effect.gen(function*() {
+          const found = yield* vault.findVolumeByName(owner, p.ImageId, p.VolumeName)
+          if (Option.isSome(found)) return found.value
+          if (!p.AllowCreate) return yield* new NotFound({ resource: "Volume", id: p.VolumeName })
+          const row = {
+            id: `vol-${hex(12)}`,
+            owner,
+            name: p.VolumeName,
             imageId: p.ImageId,
-            name: p.VolumeName || undefined,
-            ids: p.VolumeIds,
-            after: yield* afterOf("ListVolumes", p.NextToken),
-            limit: limit + 1
-          })
-          const page = pageOf(rows, limit)
-          return { data: page.rows.map(data), page: { NextToken: page.nextToken, MaxResults: limit } }
-        })),
-      onWire(WireVolume.DeleteVolume, (p, ctx) =>
-        Effect.gen(function*() {
-          const found = yield* vault.findVolume(p.VolumeId, ctx.owner)
-          if (Option.isNone(found)) return yield* new NotFound({ resource: "Volume", id: p.VolumeId })
-          if ((yield* sessions.usage(ctx.owner)).volumes.has(p.VolumeId)) {
-            return yield* new InvalidState({ resource: "Volume", id: p.VolumeId, operation: "delete", status: "in-use" })
+            status: available,
+            createdAt: yield* Clock.currentTimeMillis
           }
-          if (sandbox.removeVolume !== undefined) yield* sandbox.removeVolume(p.VolumeId)
-          yield* vault.deleteVolume(p.VolumeId)
-          return {}
+          yield* vault.insertVolume(row)
+          return { ...row, seq: 0 }
         }))
-    ]
-  })
+
+      return [
+        onWire(WireVolume.GetVolume, (p, ctx) => Effect.map(get(ctx.owner, p), (row) => ({ data: data(row) }))),
+        onWire(WireVolume.ListVolumes, (p, ctx) =>
+          Effect.gen(function*() {
+            const limit = p.MaxResults ?? 10
+            const rows = yield* vault.listVolumes({
+              owner: ctx.owner,
+              imageId: p.ImageId,
+              name: p.VolumeName || undefined,
+              ids: p.VolumeIds,
+              after: yield* afterOf("ListVolumes", p.NextToken),
+              limit: limit + 1
+            })
+            const page = pageOf(rows, limit)
+            return { data: page.rows.map(data), page: { NextToken: page.nextToken, MaxResults: limit } }
+          })),
+        onWire(WireVolume.DeleteVolume, (p, ctx) =>
+          Effect.gen(function*() {
+            const found = yield* vault.findVolume(p.VolumeId, ctx.owner)
+            if (Option.isNone(found)) return yield* new NotFound({ resource: "Volume", id: p.VolumeId })
+            if ((yield* sessions.usage(ctx.owner)).volumes.has(p.VolumeId)) {
+              return yield* new InvalidState({
+                resource: "Volume",
+                id: p.VolumeId,
+                operation: "delete",
+                status: "in-use"
+              })
+            }
+            if (sandbox.removeVolume !== undefined) yield* sandbox.removeVolume(p.VolumeId)
+            yield* vault.deleteVolume(p.VolumeId)
+            return {}
+          }))
+      ]
+    })

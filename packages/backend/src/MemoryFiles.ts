@@ -64,7 +64,9 @@ export const resolvePath = (path: string): Either.Either<ResolvedPath, FileError
   // The sandbox's system directories are visible but read-only: writing there
   // is `ReadOnly`; reading is the implementation's call (see `systemPath`).
   if (systemPath(path) !== undefined) {
-    return Either.left(new FileError({ reason: "ReadOnly", path, detail: "in the sandbox's read-only system directories" }))
+    return Either.left(
+      new FileError({ reason: "ReadOnly", path, detail: "in the sandbox's read-only system directories" })
+    )
   }
   return Either.left(
     new FileError({ reason: "Escape", path, detail: "outside the session's files (its home and /tmp)" })

@@ -59,7 +59,9 @@ export const make: Effect.Effect<BackendStore.Service> = Effect.sync(() => {
         )
       }),
     findSession: (id, owner) =>
-      Effect.sync(() => Option.filter(Option.fromNullable(rows.get(id)), (r) => owner === undefined || r.owner === owner)),
+      Effect.sync(() =>
+        Option.filter(Option.fromNullable(rows.get(id)), (r) => owner === undefined || r.owner === owner)
+      ),
     listSessions: (q) =>
       Effect.sync(() => {
         const matching = all().filter((r) => matches(r, q))

@@ -20,11 +20,11 @@
  *
  * @since 0.1.0
  */
+import * as Wire from "@effect-agentbay/core/Wire"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as UrlParams from "@effect/platform/UrlParams"
-import * as Wire from "@effect-agentbay/core/Wire"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -64,7 +64,8 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): Uint8Array | unde
   }
 }
 
-const fail = (status: number, code: string, message: string) => Either.left(BackendRuntime.failure(status, code, message))
+const fail = (status: number, code: string, message: string) =>
+  Either.left(BackendRuntime.failure(status, code, message))
 
 // The request's path and query as a server sees them (no fragment). The client
 // never puts a query or fragment in its URL, so `UrlParams.makeUrl` (a `URL`
@@ -112,7 +113,10 @@ const fileExchange = (
   const body = bodyStream(request)
   const answer = route.kind === "download"
     ? runtime.download(route.token)
-    : runtime.upload(route.token, body.stream, { contentLength: body.length, maxBytes: BackendRuntime.defaultMaxUploadSize })
+    : runtime.upload(route.token, body.stream, {
+      contentLength: body.length,
+      maxBytes: BackendRuntime.defaultMaxUploadSize
+    })
   return Effect.map(
     Effect.mapError(answer, (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })),
     (reply) =>

@@ -108,7 +108,9 @@ const makeTree = () => {
   return { all, of, fileStat, below, folderStat, stat, conflict }
 }
 
-const makeFiles = (faults: { read: number; write: number }): ContextFiles & { readonly drop: (contextId: string) => void } => {
+const makeFiles = (
+  faults: { read: number; write: number }
+): ContextFiles & { readonly drop: (contextId: string) => void } => {
   const { all, below, conflict, fileStat, folderStat, of, stat } = makeTree()
   const fault = (operation: "read" | "write", path: string) => {
     if (faults[operation] === 0) return undefined
@@ -205,7 +207,9 @@ export const makeWithFaults: Effect.Effect<{ readonly vault: BackendVault.Servic
       insertContext: (row) => Effect.sync(() => void contexts.set(row.id, { ...row, seq: ++seq })),
       findContext: (id, owner) => Effect.sync(() => owned(contexts.get(id), owner)),
       findContextByName: (owner, name) =>
-        Effect.sync(() => Option.fromNullable([...contexts.values()].find((c) => c.owner === owner && c.name === name))),
+        Effect.sync(() =>
+          Option.fromNullable([...contexts.values()].find((c) => c.owner === owner && c.name === name))
+        ),
       listContexts: ({ after, limit, owner }) =>
         Effect.sync(() => {
           const mine = [...contexts.values()].filter((c) => c.owner === owner && c.kind === "user")

@@ -1,4 +1,16 @@
 /**
+ * The service semantics behind the AgentBay wire protocol, written once and run
+ * by both the local runtime (`@effect-agentbay/local`) and the fake
+ * (`@effect-agentbay/testing`): every public module as a namespace.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as BackendActivity from "./BackendActivity.js"
+/**
  * @since 0.1.0
  */
 export * as BackendAuth from "./BackendAuth.js"

@@ -2,8 +2,8 @@
 // Requests (no socket): a PUT streams its body into the context, a GET streams
 // the file back with its length; the upload cap, refused tokens, and the
 // volume check of a sandbox without volumes.
-import { assert, describe, it } from "@effect/vitest"
 import * as HttpApp from "@effect/platform/HttpApp"
+import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -54,8 +54,12 @@ const setup = (options: BackendHttp.Options = {}) =>
       Effect.promise(() => handler(new Request(`http://${host}${path}`, init)))
     const call = (fields: Record<string, string>) =>
       Effect.flatMap(
-        Context.get(runtime.context, BackendRuntime.BackendRuntime).handle({ ...fields, Authorization: `Bearer ${key}` }, { host }),
-        (reply) => reply.status === 200 ? Effect.succeed(reply.body.Data as any) : Effect.die(JSON.stringify(reply.body))
+        Context.get(runtime.context, BackendRuntime.BackendRuntime).handle({
+          ...fields,
+          Authorization: `Bearer ${key}`
+        }, { host }),
+        (reply) =>
+          reply.status === 200 ? Effect.succeed(reply.body.Data as any) : Effect.die(JSON.stringify(reply.body))
       )
     const contextId: string = (yield* call({ Action: "GetContext", Name: "files", AllowCreate: "true" })).Id
     const url = (kind: "Upload" | "Download", path: string) =>
@@ -121,7 +125,11 @@ describe("BackendHttp /context-files/<token>", () => {
         const response = yield* send(forged, init)
         assert.strictEqual(response.status, 403)
         const body = yield* envelope(response)
-        assert.deepStrictEqual([body.Code, body.Success, body.HttpStatusCode], [BackendRuntime.accessDenied, false, 403])
+        assert.deepStrictEqual([body.Code, body.Success, body.HttpStatusCode], [
+          BackendRuntime.accessDenied,
+          false,
+          403
+        ])
       }
       // A download token does not upload, nor an upload token download.
       const down = yield* url("Download", "/tmp/none").pipe(Effect.exit)

@@ -49,9 +49,27 @@ const setup = (options: BackendSessions.Options = {}) =>
       // One store for every build of the layer: a second build is a restart.
       Layer.succeed(BackendStore, store)
     )
-    const build = Effect.provide(BackendSessions.BackendSessions, BackendSessions.layer(options).pipe(Layer.provide(deps)))
-    yield* vault.insertContext({ id: "ctx", owner, name: "n", state: "available", kind: "user", createdAt: 0, lastUsedAt: 0 })
-    yield* vault.insertVolume({ id: "vol", owner, name: "v", imageId: "linux_latest", status: "Available", createdAt: 0 })
+    const build = Effect.provide(
+      BackendSessions.BackendSessions,
+      BackendSessions.layer(options).pipe(Layer.provide(deps))
+    )
+    yield* vault.insertContext({
+      id: "ctx",
+      owner,
+      name: "n",
+      state: "available",
+      kind: "user",
+      createdAt: 0,
+      lastUsedAt: 0
+    })
+    yield* vault.insertVolume({
+      id: "vol",
+      owner,
+      name: "v",
+      imageId: "linux_latest",
+      status: "Available",
+      createdAt: 0
+    })
     return { sandbox, faults, vault, store, build }
   })
 
@@ -78,11 +96,16 @@ describe("BackendSessions with contexts and volumes", () => {
       yield* vault.files.write("ctx", `${data}/a.txt`, Stream.succeed(new TextEncoder().encode("a")))
       const row = yield* sessions.create({ owner, labels: {}, params })
       assert.deepStrictEqual(sandbox.starts, [[row.id, { volume: { id: "vol" } }]])
-      assert.deepStrictEqual(yield* MemoryFiles.snapshot(sandbox.service.files(row.id), data), { [`${data}/a.txt`]: "a" })
+      assert.deepStrictEqual(yield* MemoryFiles.snapshot(sandbox.service.files(row.id), data), {
+        [`${data}/a.txt`]: "a"
+      })
       yield* faults.failNext("read")
       const second = yield* sessions.create({ owner, labels: {}, params })
       assert.strictEqual(second.status, "RUNNING")
-      assert.deepStrictEqual((yield* vault.tasks(second.id)).map((t) => [t.taskType, t.status]), [["download", "Failed"]])
+      assert.deepStrictEqual((yield* vault.tasks(second.id)).map((t) => [t.taskType, t.status]), [[
+        "download",
+        "Failed"
+      ]])
       assert.deepStrictEqual(
         [...(yield* sessions.usage(owner)).contexts.get("ctx")!].sort(),
         [row.id, second.id].sort()

@@ -19,7 +19,15 @@ const ctx = "ctx-1"
 const setup = (options: BackendSync.Options = {}) =>
   Effect.gen(function*() {
     const { faults, vault } = yield* MemoryVault.makeWithFaults
-    yield* vault.insertContext({ id: ctx, owner: "o", name: "n", state: "available", kind: "user", createdAt: 0, lastUsedAt: 0 })
+    yield* vault.insertContext({
+      id: ctx,
+      owner: "o",
+      name: "n",
+      state: "available",
+      kind: "user",
+      createdAt: 0,
+      lastUsedAt: 0
+    })
     const engine = yield* Effect.provideService(BackendSync.make(options), BackendVault, vault)
     const entry = (policy?: unknown, path = root): BackendSync.SyncEntry => ({
       contextId: ctx,
@@ -57,7 +65,11 @@ describe("BackendSync", () => {
       assert.deepStrictEqual(yield* stored, [`${root}/a.txt`, `${root}/sub/b.txt`])
       const two = MemoryFiles.make()
       assert.strictEqual((yield* run(two, "download")).status, "Success")
-      assert.deepStrictEqual(yield* tree(two), { [`${root}/a.txt`]: "a", [`${root}/sub/`]: "", [`${root}/sub/b.txt`]: "b" })
+      assert.deepStrictEqual(yield* tree(two), {
+        [`${root}/a.txt`]: "a",
+        [`${root}/sub/`]: "",
+        [`${root}/sub/b.txt`]: "b"
+      })
       assert.deepStrictEqual((yield* vault.tasks("s")).map((t) => [t.taskType, t.status]), [["upload", "Success"], [
         "download",
         "Success"
@@ -68,7 +80,9 @@ describe("BackendSync", () => {
   it.effect("whitelist and excludes select what uploads and what downloads", () =>
     Effect.gen(function*() {
       const { run, stored, vault } = yield* setup()
-      const policy = { bwList: { whiteLists: [{ path: "src", excludePaths: ["tmp", `${root}/src/gen`] }, { path: "/README" }] } }
+      const policy = {
+        bwList: { whiteLists: [{ path: "src", excludePaths: ["tmp", `${root}/src/gen`] }, { path: "/README" }] }
+      }
       const one = yield* seeded({
         [`${root}/src/a.ts`]: "a",
         [`${root}/src/tmp/x`]: "x",
@@ -82,7 +96,11 @@ describe("BackendSync", () => {
       yield* vault.files.write(ctx, `${root}/other`, Stream.succeed(new TextEncoder().encode("o")))
       const two = MemoryFiles.make()
       yield* run(two, "download", policy)
-      assert.deepStrictEqual(yield* tree(two), { [`${root}/README`]: "r", [`${root}/src/`]: "", [`${root}/src/a.ts`]: "a" })
+      assert.deepStrictEqual(yield* tree(two), {
+        [`${root}/README`]: "r",
+        [`${root}/src/`]: "",
+        [`${root}/src/a.ts`]: "a"
+      })
       // An empty whitelist syncs nothing.
       const three = MemoryFiles.make()
       yield* run(three, "download", { bwList: { whiteLists: [] } })
@@ -148,7 +166,8 @@ describe("BackendSync", () => {
       const reads: Array<number> = []
       const watched: SessionFiles = {
         ...files,
-        read: (path, offset, length) => Effect.tap(files.read(path, offset, length), (b) => Effect.sync(() => void reads.push(b.length)))
+        read: (path, offset, length) =>
+          Effect.tap(files.read(path, offset, length), (b) => Effect.sync(() => void reads.push(b.length)))
       }
       const path = "/home/wuying/file_transfer/big.bin"
       const content = Uint8Array.from({ length: 2500 }, (_, i) => i % 256)

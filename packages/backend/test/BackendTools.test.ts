@@ -1,13 +1,14 @@
 // Every tool of McpTool.all through BackendTools.call, over MemoryFiles and a sandbox whose `exec` the test
 // scripts: the result texts decode with the McpTool codecs and equal the fixtures' example responses.
-import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
 import * as McpTool from "@effect-agentbay/core/McpTool"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
+import type * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
 import * as BackendSandbox from "../src/BackendSandbox.js"
 import * as BackendTools from "../src/BackendTools.js"
 import * as MemoryFiles from "../src/MemoryFiles.js"
@@ -54,7 +55,7 @@ const setup = (script: Exec = () => ({ exitCode: 0, stdout: "", stderr: "", time
     return { call, text, failure, files: filesOf("s1"), calls, state }
   })
 
-const decode = <R>(tool: { readonly result: import("effect/Schema").Schema<R, string> }, text: string): R =>
+const decode = <R>(tool: { readonly result: Schema.Schema<R, string> }, text: string): R =>
   Either.getOrThrowWith(McpTool.decodeResult(tool, text), (e) => new Error(e))
 
 /** The exchanges of a fixture: tool name, parsed Args, and the example response's Data. */
@@ -68,8 +69,10 @@ const fixture = (name: string) => {
 
 /** Replays a fixture's exchanges; each result must equal the example response. */
 const replay = (call: (name: string, args: unknown) => Effect.Effect<McpTool.McpResult, unknown>, name: string) =>
-  Effect.forEach(fixture(name), (x) =>
-    Effect.map(call(x.tool, x.args), (result) => assert.deepStrictEqual(result, x.data, `${name}: ${x.tool}`)))
+  Effect.forEach(
+    fixture(name),
+    (x) => Effect.map(call(x.tool, x.args), (result) => assert.deepStrictEqual(result, x.data, `${name}: ${x.tool}`))
+  )
 
 const fixtureTime = Date.parse("2026-01-05T08:00:00Z")
 
@@ -211,7 +214,11 @@ describe("BackendTools: files", () => {
       for (const [name, args, path] of readOnly) {
         assert.include(yield* t.failure(name, args), `${path}: in the sandbox's read-only system directories`, name)
       }
-      assert.include(yield* t.failure("read_file", { path: "/etc/hostname" }), "/etc/hostname: no such file", "read_file")
+      assert.include(
+        yield* t.failure("read_file", { path: "/etc/hostname" }),
+        "/etc/hostname: no such file",
+        "read_file"
+      )
       assert.deepStrictEqual(Object.keys(yield* MemoryFiles.snapshot(t.files)), ["/home/wuying/ok.txt"])
     }))
 
@@ -368,8 +375,10 @@ describe("BackendTools: commands, code, metrics, catalogue", () => {
       assert.deepStrictEqual(seen[0]!.argv.slice(0, 5), ["sh", "-c", seen[0]!.argv[2], "python3", "-c"])
       assert.strictEqual(seen[0]!.stdin, "print('hello')\n2 + 3")
       const run = (args: object, sessionId = "s1") =>
-        Effect.map(t.text("run_code", { code: "1", timeout_s: 2, language: "python", ...args }, sessionId), (text) =>
-          decode(McpTool.RunCode, text))
+        Effect.map(
+          t.text("run_code", { code: "1", timeout_s: 2, language: "python", ...args }, sessionId),
+          (text) => decode(McpTool.RunCode, text)
+        )
       assert.strictEqual((yield* run({ language: "JS" })).executionCount, 2)
       assert.deepStrictEqual(seen[1]!.argv.slice(3, 5), ["node", "-e"])
       assert.strictEqual((yield* run({ language: "py" }, "s2")).executionCount, 1)
@@ -465,10 +474,13 @@ describe("MemoryFiles", () => {
       assert.strictEqual((yield* files.stat("/tmp/moved")).modTime, 2_000)
       yield* MemoryFiles.seed(files, { "/tmp/d.txt": "" })
       assert.strictEqual(yield* reason(files.walk("/tmp")), "TooLarge")
-      assert.deepStrictEqual(MemoryFiles.resolvePath("x/../y/./z"), Either.right({
-        path: "/home/wuying/y/z",
-        root: "home",
-        components: ["y", "z"]
-      }))
+      assert.deepStrictEqual(
+        MemoryFiles.resolvePath("x/../y/./z"),
+        Either.right({
+          path: "/home/wuying/y/z",
+          root: "home",
+          components: ["y", "z"]
+        })
+      )
     }))
 })

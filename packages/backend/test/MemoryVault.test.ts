@@ -53,7 +53,8 @@ describe("MemoryVault", () => {
       yield* volume("v3", "a", "other")
       yield* volume("v4", "c")
       const ids = (q: Partial<Parameters<BackendVault.Service["listVolumes"]>[0]>) =>
-        Effect.map(vault.listVolumes({ owner: "o", imageId: "img", after: 0, limit: 10, ...q }), (rs) => rs.map((r) => r.id))
+        Effect.map(vault.listVolumes({ owner: "o", imageId: "img", after: 0, limit: 10, ...q }), (rs) =>
+          rs.map((r) => r.id))
       assert.deepStrictEqual(yield* ids({}), ["v1", "v2", "v4"])
       assert.deepStrictEqual(yield* ids({ name: "a" }), ["v1"])
       assert.deepStrictEqual(yield* ids({ ids: ["v4", "v3", "v2"] }), ["v2", "v4"])
@@ -65,7 +66,10 @@ describe("MemoryVault", () => {
     Effect.gen(function*() {
       const vault = yield* MemoryVault.make
       yield* TestClock.adjust("1 second")
-      assert.strictEqual(yield* vault.files.write("c", "/home/wuying/d/a.txt", Stream.make(bytes("old "), bytes("file"))), 8)
+      assert.strictEqual(
+        yield* vault.files.write("c", "/home/wuying/d/a.txt", Stream.make(bytes("old "), bytes("file"))),
+        8
+      )
       const failing = Stream.concat(Stream.succeed(bytes("partial")), Stream.fail("broken pipe"))
       assert.strictEqual(yield* Effect.flip(vault.files.write("c", "/home/wuying/d/a.txt", failing)), "broken pipe")
       assert.strictEqual(yield* text(vault, "c", "/home/wuying/d/a.txt"), "old file")
@@ -94,14 +98,20 @@ describe("MemoryVault", () => {
       const { faults, vault } = yield* MemoryVault.makeWithFaults
       const big = new Uint8Array(MemoryVault.chunkSize * 2 + 3)
       yield* vault.files.write("c", "/tmp/big", Stream.succeed(big))
-      const sizes = yield* Stream.runFold(vault.files.read("c", "/tmp/big"), [] as Array<number>, (a, c) => [...a, c.length])
+      const sizes = yield* Stream.runFold(
+        vault.files.read("c", "/tmp/big"),
+        [] as Array<number>,
+        (a, c) => [...a, c.length]
+      )
       assert.deepStrictEqual(sizes, [MemoryVault.chunkSize, MemoryVault.chunkSize, 3])
       yield* faults.failNext("write")
       const failed = yield* Effect.flip(vault.files.write("c", "/tmp/big", Stream.succeed(new Uint8Array(1))))
       assert.strictEqual(failed instanceof FileError && failed.reason, "Io")
       assert.strictEqual(Option.getOrThrow(yield* vault.files.stat("c", "/tmp/big")).size, big.length)
       yield* faults.failNext("read", 2)
-      for (let i = 0; i < 2; i++) assert.isTrue((yield* Effect.flip(Stream.runDrain(vault.files.read("c", "/tmp/big")))) instanceof FileError)
+      for (let i = 0; i < 2; i++) {
+        assert.isTrue((yield* Effect.flip(Stream.runDrain(vault.files.read("c", "/tmp/big")))) instanceof FileError)
+      }
       yield* Stream.runDrain(vault.files.read("c", "/tmp/big"))
     }))
 
@@ -111,7 +121,14 @@ describe("MemoryVault", () => {
       for (const id of ["a", "b"]) {
         yield* vault.insertContext(context(id))
         yield* vault.files.write(id, "/tmp/f", Stream.succeed(bytes(id)))
-        yield* vault.insertToken({ token: `t-${id}`, kind: "download", owner: "o", contextId: id, path: "/tmp/f", expiresAt: 10 })
+        yield* vault.insertToken({
+          token: `t-${id}`,
+          kind: "download",
+          owner: "o",
+          contextId: id,
+          path: "/tmp/f",
+          expiresAt: 10
+        })
         yield* vault.setRecycle({ contextId: id, path: "/tmp", expiresAt: 5 })
       }
       yield* vault.deleteContext("a")
@@ -129,7 +146,16 @@ describe("MemoryVault", () => {
     Effect.gen(function*() {
       const vault = yield* MemoryVault.make
       const task = (sessionId: string, taskType: "upload" | "download", status: "Running" | "Success") =>
-        vault.putTask({ sessionId, contextId: "c", path: "/p", taskType, status, startTime: 0, finishTime: null, errorMessage: "" })
+        vault.putTask({
+          sessionId,
+          contextId: "c",
+          path: "/p",
+          taskType,
+          status,
+          startTime: 0,
+          finishTime: null,
+          errorMessage: ""
+        })
       yield* task("s1", "download", "Running")
       yield* task("s1", "upload", "Running")
       yield* task("s1", "download", "Success")

@@ -14,7 +14,12 @@ interface Entry {
 }
 
 const entries = (list: ReadonlyArray<Entry>): ReadonlyArray<Tar.TarEntry> =>
-  list.map((e) => ({ path: e.path, isDirectory: e.content === undefined, size: e.content?.length ?? 0, modTime: 1_700_000_000_000 }))
+  list.map((e) => ({
+    path: e.path,
+    isDirectory: e.content === undefined,
+    size: e.content?.length ?? 0,
+    modTime: 1_700_000_000_000
+  }))
 
 const pack = (list: ReadonlyArray<Entry>) => {
   const contents = new Map(list.map((e) => [e.path, e.content]))
@@ -23,7 +28,11 @@ const pack = (list: ReadonlyArray<Entry>) => {
       const bytes = contents.get(e.path)!
       // Three pieces, to exercise the writer's size accounting.
       const third = Math.ceil(bytes.length / 3)
-      return Stream.fromIterable([bytes.subarray(0, third), bytes.subarray(third, 2 * third), bytes.subarray(2 * third)])
+      return Stream.fromIterable([
+        bytes.subarray(0, third),
+        bytes.subarray(third, 2 * third),
+        bytes.subarray(2 * third)
+      ])
     })
   ).pipe(Effect.map((chunks) => concat(Chunk.toReadonlyArray(chunks))))
 }
@@ -78,7 +87,14 @@ describe("Tar", () => {
       assert.strictEqual(archive.length % 512, 0)
       for (const size of [1, 7, 511, 512, 513, 4096, archive.length]) {
         const { files, seen } = yield* unpack(archive, size)
-        assert.deepStrictEqual(seen, ["docs/", "docs/readme.md", "empty.txt", "big.bin", `${longDir}/`, sample[5]!.path])
+        assert.deepStrictEqual(seen, [
+          "docs/",
+          "docs/readme.md",
+          "empty.txt",
+          "big.bin",
+          `${longDir}/`,
+          sample[5]!.path
+        ])
         for (const e of sample.filter((e) => e.content !== undefined)) {
           assert.deepStrictEqual(files.get(e.path), e.content, `${e.path} in pieces of ${size}`)
         }
@@ -105,7 +121,9 @@ describe("Tar", () => {
       const long = Tar.header({ path: "x".repeat(300), isDirectory: false, size: 0, modTime: 0 })
       assert.isTrue(long instanceof Tar.TarError)
       const short = yield* Effect.flip(
-        Stream.runDrain(Tar.pack(entries([{ path: "a", content: new Uint8Array(10) }]), () => Stream.succeed(new Uint8Array(4))))
+        Stream.runDrain(
+          Tar.pack(entries([{ path: "a", content: new Uint8Array(10) }]), () => Stream.succeed(new Uint8Array(4)))
+        )
       )
       assert.match((short as Tar.TarError).message, /changed while/)
     }))
@@ -120,7 +138,12 @@ describe("Tar", () => {
       assert.match(yield* fail(damaged), /checksum/)
       assert.match(yield* fail(archive.subarray(0, 700)), /truncated/)
       for (const bad of ["../evil.txt", "/etc/passwd", "a/../../b"]) {
-        const header = Tar.header({ path: "p".repeat(bad.length), isDirectory: false, size: 0, modTime: 0 }) as Uint8Array
+        const header = Tar.header({
+          path: "p".repeat(bad.length),
+          isDirectory: false,
+          size: 0,
+          modTime: 0
+        }) as Uint8Array
         const forged = header.slice()
         forged.set(encoder.encode(bad), 0)
         // Recompute the checksum so that only the name is wrong.

@@ -12,10 +12,11 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Option from "effect/Option"
+
 import * as AgentBayClient from "./AgentBayClient.js"
 import * as AgentBayCode from "./AgentBayCode.js"
 import * as AgentBayCommand from "./AgentBayCommand.js"
@@ -436,6 +437,7 @@ export type DeleteError = CommonError | InvalidState | WaitTimeout | ValidationE
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBay {
   /**
@@ -559,7 +561,11 @@ const toolServices = Layer.mergeAll(
  * @since 0.1.0
  * @category layers
  */
-export const layerWithoutClient: Layer.Layer<Exclude<Services, AgentBayClient.AgentBayClient>, never, AgentBayClient.AgentBayClient> = Layer.effectContext(
+export const layerWithoutClient: Layer.Layer<
+  Exclude<Services, AgentBayClient.AgentBayClient>,
+  never,
+  AgentBayClient.AgentBayClient
+> = Layer.effectContext(
   // One build: the tags hold the very objects `bay.context`, ... are.
   Effect.map(make, (bay) =>
     Context.make(AgentBay, bay).pipe(
@@ -611,4 +617,5 @@ export const layer = (
  */
 export const layerConfig = (
   config: Config.Config.Wrap<AgentBayConfig.Options>
-): Layer.Layer<Services, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> => Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
+): Layer.Layer<Services, ValidationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -121,6 +121,7 @@ export interface SyncParams {
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBayClient {
   /**
@@ -145,16 +146,34 @@ export declare namespace AgentBayClient {
     readonly regionId: string | undefined
     readonly createMcpSession: (params: CreateParams) => Effect.Effect<SessionRecord, CommonError | ValidationError>
     readonly getSession: (sessionId: string) => Effect.Effect<SessionRecord, CommonError | NotFound | ValidationError>
-    readonly getSessionDetail: (sessionId: string) => Effect.Effect<SessionDetail, CommonError | NotFound | ValidationError>
+    readonly getSessionDetail: (
+      sessionId: string
+    ) => Effect.Effect<SessionDetail, CommonError | NotFound | ValidationError>
     readonly listSession: (params: ListParams) => Effect.Effect<SessionPage, CommonError | ValidationError>
-    readonly deleteSessionAsync: (sessionId: string) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
-    readonly pauseSessionAsync: (sessionId: string) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
-    readonly resumeSessionAsync: (sessionId: string) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
-    readonly setLabel: (sessionId: string, labels: Labels) => Effect.Effect<void, CommonError | NotFound | ValidationError>
+    readonly deleteSessionAsync: (
+      sessionId: string
+    ) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
+    readonly pauseSessionAsync: (
+      sessionId: string
+    ) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
+    readonly resumeSessionAsync: (
+      sessionId: string
+    ) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
+    readonly setLabel: (
+      sessionId: string,
+      labels: Labels
+    ) => Effect.Effect<void, CommonError | NotFound | ValidationError>
     readonly getLabel: (sessionId: string) => Effect.Effect<Labels, CommonError | NotFound | ValidationError>
-    readonly getMcpResource: (sessionId: string) => Effect.Effect<ResourceInfo, CommonError | NotFound | ValidationError>
-    readonly getLink: (sessionId: string, options?: LinkOptions) => Effect.Effect<string, CommonError | NotFound | ValidationError>
-    readonly syncContext: (params: SyncParams) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
+    readonly getMcpResource: (
+      sessionId: string
+    ) => Effect.Effect<ResourceInfo, CommonError | NotFound | ValidationError>
+    readonly getLink: (
+      sessionId: string,
+      options?: LinkOptions
+    ) => Effect.Effect<string, CommonError | NotFound | ValidationError>
+    readonly syncContext: (
+      params: SyncParams
+    ) => Effect.Effect<void, CommonError | NotFound | InvalidState | ValidationError>
     readonly getContextInfo: (
       params: SyncParams
     ) => Effect.Effect<ReadonlyArray<WireContext.ContextTask>, CommonError | NotFound | ValidationError>
@@ -397,7 +416,8 @@ export const interpret = <D, DI>(
   action: { readonly name: string; readonly data: Schema.Schema<D, DI> },
   status: number,
   text: string
-): Effect.Effect<Reply<D>, CommonError> => Rpc.decodeReply(action.name, Schema.decodeUnknownEither(action.data), status, text)
+): Effect.Effect<Reply<D>, CommonError> =>
+  Rpc.decodeReply(action.name, Schema.decodeUnknownEither(action.data), status, text)
 
 /**
  * Needs an `HttpClient` (see `@effect-agentbay/platform-node`).

@@ -19,10 +19,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+
 import * as AgentBayClient from "./AgentBayClient.js"
 import {
-  type CommonError,
   CommandTimeout,
+  type CommonError,
   DecodeError,
   type InvalidState,
   type NotFound,
@@ -121,6 +122,7 @@ export type CodeRunError = CommonError | NotFound | InvalidState | ValidationErr
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBayCode {
   /**
@@ -173,8 +175,10 @@ export const normalizeLanguage = (language: string): typeof McpTool.CodeLanguage
  * @since 0.1.0
  * @category utils
  */
-export const parseResult: (text: string, failed?: boolean) => Either.Either<CodeResult, string> = (text, failed = false) =>
-  Internal.decode(text, failed)
+export const parseResult: (text: string, failed?: boolean) => Either.Either<CodeResult, string> = (
+  text,
+  failed = false
+) => Internal.decode(text, failed)
 
 /**
  * The operation over a client (what `layer` provides).
@@ -197,20 +201,30 @@ export const fromClient = (client: AgentBayClient.AgentBayClient.Service): Agent
       const timeout = yield* Mcp.positiveDuration(operation, "timeout", options.timeout ?? defaultTimeout)
       const seconds = Math.max(1, Math.ceil(Duration.toSeconds(timeout)))
       const expired = (stdout = "", stderr = "") =>
-        new CommandTimeout({ sessionId: idOf(ref), tool: "run_code", timeout: Duration.format(timeout), stdout, stderr })
+        new CommandTimeout({
+          sessionId: idOf(ref),
+          tool: "run_code",
+          timeout: Duration.format(timeout),
+          stdout,
+          stderr
+        })
       const answer = yield* Mcp.raw(client, ref, McpTool.RunCode, { code, language: lang, timeout_s: seconds }, {
         operation,
         timeout: Duration.sum(Duration.seconds(seconds), Mcp.timeoutMargin)
       }).pipe(
-        Effect.catchIf((e): e is TransportError => e._tag === "TransportError" && e.reason === "Timeout", () =>
-          Effect.fail(expired()))
+        Effect.catchIf(
+          (e): e is TransportError => e._tag === "TransportError" && e.reason === "Timeout",
+          () => Effect.fail(expired())
+        )
       )
       // run_code reads content[0] on both channels (the official client's rule).
       const text = answer.content[0]?.text ?? Mcp.errorText(answer)
       const result = yield* Either.match(Internal.decode(text, answer.isError), {
         onLeft: (detail) =>
           answer.isError
-            ? Effect.fail(new ToolError({ sessionId: idOf(ref), tool: McpTool.RunCode.name, text: Mcp.errorText(answer) }))
+            ? Effect.fail(
+              new ToolError({ sessionId: idOf(ref), tool: McpTool.RunCode.name, text: Mcp.errorText(answer) })
+            )
             : Effect.fail(new DecodeError({ action: McpTool.RunCode.name, detail })),
         onRight: (r) => Effect.succeed(r)
       })

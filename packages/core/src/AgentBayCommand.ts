@@ -17,10 +17,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+
 import * as AgentBayClient from "./AgentBayClient.js"
 import {
-  type CommonError,
   CommandTimeout,
+  type CommonError,
   type InvalidState,
   type NotFound,
   ToolError,
@@ -75,6 +76,7 @@ export type CommandError = CommonError | NotFound | InvalidState | ValidationErr
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBayCommand {
   /**
@@ -131,9 +133,16 @@ const decodeStructured = Schema.decodeUnknownOption(Schema.parseJson(Structured)
 export const parseResult = (text: string, isError = false): CommandResult | undefined => {
   const trimmed = text.trim()
   const record = trimmed.startsWith("{") ? decodeStructured(trimmed) : undefined
-  if (record !== undefined && record._tag === "Some" && (record.value.exit_code ?? record.value.errorCode) !== undefined) {
+  if (
+    record !== undefined && record._tag === "Some" && (record.value.exit_code ?? record.value.errorCode) !== undefined
+  ) {
     const r = record.value
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: (r.exit_code ?? r.errorCode)!, traceId: r.traceId || undefined }
+    return {
+      stdout: r.stdout,
+      stderr: r.stderr,
+      exitCode: (r.exit_code ?? r.errorCode)!,
+      traceId: r.traceId || undefined
+    }
   }
   return isError ? undefined : { stdout: text, stderr: "", exitCode: 0 }
 }
@@ -187,8 +196,12 @@ export const fromClient = (client: AgentBayClient.AgentBayClient.Service): Agent
       )
       const text = result.isError ? Mcp.errorText(result) : McpTool.textOf(result)
       const parsed = parseResult(text, result.isError)
-      if (parsed === undefined) return yield* new ToolError({ sessionId: idOf(ref), tool: "shell", text })
-      if (isTimedOut(parsed)) return yield* expired(parsed.stdout, parsed.stderr)
+      if (parsed === undefined) {
+        return yield* new ToolError({ sessionId: idOf(ref), tool: "shell", text })
+      }
+      if (isTimedOut(parsed)) {
+        return yield* expired(parsed.stdout, parsed.stderr)
+      }
       return parsed
     }).pipe(Mcp.span("AgentBayCommand", "executeCommand", ref, McpTool.Shell.name))
 })

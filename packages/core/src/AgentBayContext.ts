@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Stream from "effect/Stream"
+
 import type { WaitOptions } from "./AgentBay.js"
 import * as AgentBayClient from "./AgentBayClient.js"
 import type { CommonError, InvalidState, NotFound, ValidationError, WaitTimeout } from "./AgentBayError.js"
@@ -206,6 +207,7 @@ export const cloudClearWait: { readonly interval: Duration.Duration; readonly ti
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBayContext {
   /**
@@ -266,7 +268,10 @@ export declare namespace AgentBayContext {
     /** Removes one stored file or folder. */
     readonly deleteFile: (contextId: string, path: string) => Effect.Effect<void, ContextError | NotFound>
     /** Starts a sync (SyncContext); does not wait (`info` reports its tasks). */
-    readonly sync: (session: SessionRef, options?: SyncOptions) => Effect.Effect<void, ContextError | NotFound | InvalidState>
+    readonly sync: (
+      session: SessionRef,
+      options?: SyncOptions
+    ) => Effect.Effect<void, ContextError | NotFound | InvalidState>
     /** Sync task status of a session (GetContextInfo), filtered as asked. */
     readonly info: (
       session: SessionRef,

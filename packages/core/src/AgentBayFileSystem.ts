@@ -30,12 +30,13 @@
  *
  * @since 0.1.0
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
+
 import type { WaitOptions } from "./AgentBay.js"
 import * as AgentBayClient from "./AgentBayClient.js"
 import type {
@@ -177,6 +178,7 @@ export interface EditOptions {
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBayFileSystem {
   /**
@@ -203,7 +205,10 @@ export declare namespace AgentBayFileSystem {
     readonly deleteFile: (session: SessionRef, path: string) => Effect.Effect<void, FileError>
     readonly moveFile: (session: SessionRef, source: string, destination: string) => Effect.Effect<void, FileError>
     readonly getFileInfo: (session: SessionRef, path: string) => Effect.Effect<FileInfo, FileError>
-    readonly listDirectory: (session: SessionRef, path: string) => Effect.Effect<ReadonlyArray<DirectoryEntry>, FileError>
+    readonly listDirectory: (
+      session: SessionRef,
+      path: string
+    ) => Effect.Effect<ReadonlyArray<DirectoryEntry>, FileError>
     /** Paths below `path` whose name matches the glob `pattern`. */
     readonly searchFiles: (
       session: SessionRef,

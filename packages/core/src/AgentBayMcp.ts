@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+
 import * as AgentBayClient from "./AgentBayClient.js"
 import { type CommonError, type NotFound, ToolError, ValidationError } from "./AgentBayError.js"
 import * as Mcp from "./internal/agentBayMcp.js"
@@ -64,6 +65,7 @@ export type Metrics = typeof McpTool.Metrics.Type
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace AgentBayMcp {
   /**
@@ -126,8 +128,7 @@ export const MetricsText: Schema.Schema<Metrics, string> = Schema.transform(
   }
 )
 
-const isJsonObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  Predicate.isRecord(u) && !Array.isArray(u)
+const isJsonObject = (u: unknown): u is Readonly<Record<string, unknown>> => Predicate.isRecord(u) && !Array.isArray(u)
 
 /**
  * The operations over a client (what `layer` provides).
@@ -156,7 +157,9 @@ export const fromClient = (client: AgentBayClient.AgentBayClient.Service): Agent
           ? undefined
           : yield* Mcp.positiveDuration("callTool", "timeout", options.timeout)
         const result = yield* client.callMcpTool(idOf(ref), name, args, { server: Mcp.serverOf(ref, name), timeout })
-        if (result.isError) return yield* new ToolError({ sessionId: idOf(ref), tool: name, text: Mcp.errorText(result) })
+        if (result.isError) {
+          return yield* new ToolError({ sessionId: idOf(ref), tool: name, text: Mcp.errorText(result) })
+        }
         return { text: McpTool.textOf(result), content: result.content }
       }).pipe(Mcp.span("AgentBayMcp", "callTool", ref, name)),
     getMetrics: (ref) =>

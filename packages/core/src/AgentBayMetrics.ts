@@ -70,7 +70,22 @@ export const sessionsLeakedAtRelease: Metric.Metric.Counter<number> = Metric.cou
  * @category constants
  */
 export const durationBoundaries: MetricBoundaries.MetricBoundaries = MetricBoundaries.fromIterable([
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+  60,
+  120,
+  300,
+  600
 ])
 
 /**

@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+
 import * as AgentBayClient from "./AgentBayClient.js"
 import type { CommonError, NotFound, ValidationError } from "./AgentBayError.js"
 import * as Internal from "./internal/betaNetwork.js"
@@ -59,6 +60,7 @@ export interface NetworkStatus {
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BetaNetwork {
   /**

@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Stream from "effect/Stream"
+
 import * as AgentBayClient from "./AgentBayClient.js"
 import type { CommonError, InvalidState, NotFound, ValidationError } from "./AgentBayError.js"
 import * as Internal from "./internal/betaVolume.js"
@@ -92,6 +93,7 @@ export interface ListPageOptions extends ListOptions {
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace BetaVolume {
   /**

@@ -141,5 +141,4 @@ export const settle = (state: State, now: number): State =>
  * @since 0.1.0
  * @category rules
  */
-export const settleNow = (state: State): State =>
-  state.pending !== undefined ? { status: state.pending.status } : state
+export const settleNow = (state: State): State => state.pending !== undefined ? { status: state.pending.status } : state

@@ -39,7 +39,11 @@ export type AnyTool = McpTool<string, any, any, any>
  */
 export const tool = <const Name extends string, A, AI, R>(
   name: Name,
-  options: { readonly description: string; readonly args: Schema.Schema<A, AI>; readonly result: Schema.Schema<R, string> }
+  options: {
+    readonly description: string
+    readonly args: Schema.Schema<A, AI>
+    readonly result: Schema.Schema<R, string>
+  }
 ): McpTool<Name, A, AI, R> => ({ name, ...options })
 
 /**
@@ -63,10 +67,11 @@ const lines = <A>(options: {
 }): Schema.Schema<ReadonlyArray<A>, string> =>
   Schema.transform(Schema.String, Schema.Array(options.item), {
     strict: true,
-    decode: (text) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "").flatMap((l) => {
-      const a = options.parse(l)
-      return a === undefined ? [] : [a]
-    }),
+    decode: (text) =>
+      text.split("\n").map((l) => l.trim()).filter((l) => l !== "").flatMap((l) => {
+        const a = options.parse(l)
+        return a === undefined ? [] : [a]
+      }),
     encode: (items) => items.map(options.format).join("\n")
   })
 

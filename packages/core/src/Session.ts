@@ -7,6 +7,7 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+
 import type * as AgentBayCode from "./AgentBayCode.js"
 import type * as AgentBayCommand from "./AgentBayCommand.js"
 import type * as AgentBayContext from "./AgentBayContext.js"

@@ -13,6 +13,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+
 import type { ValidationError } from "./AgentBayError.js"
 import * as Internal from "./internal/syncPolicy.js"
 

@@ -23,6 +23,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+
 import type { Resource } from "./AgentBayError.js"
 
 /**

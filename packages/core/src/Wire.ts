@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+
 import { type ApiError, InvalidState, NotFound, type Resource } from "./AgentBayError.js"
 
 /**
@@ -133,7 +134,9 @@ export const invalidState = <const K extends string>(
  * @since 0.1.0
  * @category models
  */
-export type RuleError<R> = R extends NotFoundRule<any> ? NotFound : R extends InvalidStateRule<any> ? InvalidState : never
+export type RuleError<R> = R extends NotFoundRule<any> ? NotFound
+  : R extends InvalidStateRule<any> ? InvalidState
+  : never
 
 /**
  * One API action: its name, how its fields encode to a form, where they travel,
@@ -320,7 +323,10 @@ export const Code = {
 export const redact = (text: string): string =>
   // `Bearer <key>` first: in decoded text (`Authorization=Bearer sk-1`) the
   // `Authorization=` rule stops at the space and would leave the key behind.
-  text.replace(/(Bearer(?:%20|\+|\s))[^&\s"']+/gi, "$1<redacted>").replace(/(Authorization=)[^&\s"']*/gi, "$1<redacted>")
+  text.replace(/(Bearer(?:%20|\+|\s))[^&\s"']+/gi, "$1<redacted>").replace(
+    /(Authorization=)[^&\s"']*/gi,
+    "$1<redacted>"
+  )
 
 /**
  * The form fields of a request, as the wire wants them: strings only, `undefined`

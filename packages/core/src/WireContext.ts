@@ -10,6 +10,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+
 import { NonBlank } from "./Session.js"
 import { action, type AnyAction, Code, invalidState, notFound, PageSizeFromString } from "./Wire.js"
 
@@ -194,7 +195,9 @@ export const DescribeContextFiles = action("DescribeContextFiles", {
   params: Schema.Struct({
     ContextId: NonBlank,
     ParentFolderPath: Str,
-    PageNumber: Schema.optional(Schema.compose(Schema.NumberFromString, Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))),
+    PageNumber: Schema.optional(
+      Schema.compose(Schema.NumberFromString, Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)))
+    ),
     PageSize: Schema.optional(PageSizeFromString)
   }),
   data: Schema.Array(ContextFileData),
@@ -304,7 +307,7 @@ export const decodeTasks = (text: string | undefined): Either.Either<ReadonlyArr
     if (item.type !== "data") continue
     const inner = Schema.decodeUnknownEither(Inner)(item.data)
     if (Either.isLeft(inner)) return Either.left(`ContextStatus data: ${inner.left.message}`)
-    tasks.push(...inner.right)
+    for (const task of inner.right) tasks.push(task)
   }
   return Either.right(tasks)
 }

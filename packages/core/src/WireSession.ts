@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+
 import { McpResult } from "./McpTool.js"
 import { labelLimits, Labels, NonBlank } from "./Session.js"
 import { ListStatus, SessionStatus } from "./SessionStatus.js"

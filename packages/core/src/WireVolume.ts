@@ -8,6 +8,7 @@
  */
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+
 import { NonBlank } from "./Session.js"
 import { action, type AnyAction, Code, invalidState, notFound, PageSizeFromString } from "./Wire.js"
 

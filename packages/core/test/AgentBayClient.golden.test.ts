@@ -1,12 +1,12 @@
 // Golden wire tests: our SDK drives the same call as each lifecycle fixture of the
 // official client, the fake HTTP answers with the fixture's responses, and our
 // requests must be the fixture's requests (up to field order and volatile values).
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
+import type { Session } from "@effect-agentbay/core/Session"
 import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireSession from "@effect-agentbay/core/WireSession"
-import type { Session } from "@effect-agentbay/core/Session"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 
 const { contextId, sessionId } = Fixtures
@@ -30,9 +31,10 @@ const golden = <A, E>(
   Effect.gen(function*() {
     const fake = yield* Fixtures.replay(responses)
     const layer = // No ownership stamps: the fixtures are the official client's exact create requests.
-    AgentBay.layer({ apiKey: Redacted.make(Fixtures.apiKey), endpoint: `http://${Fixtures.host}`, stamp: false }).pipe(
-      Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
-    )
+      AgentBay.layer({ apiKey: Redacted.make(Fixtures.apiKey), endpoint: `http://${Fixtures.host}`, stamp: false })
+        .pipe(
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, fake.client))
+        )
     const result = yield* Effect.either(Effect.provide(use, layer))
     return { result, requests: yield* fake.requests }
   })

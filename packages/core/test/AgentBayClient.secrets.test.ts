@@ -1,9 +1,9 @@
 // The API key never leaves the request: not in errors (however printed), not in
 // span attributes, events or exits, not in logs, even for SyncContext, which
 // carries it in the URL.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -14,6 +14,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 import { recordingTracer } from "./tracing.js"
 

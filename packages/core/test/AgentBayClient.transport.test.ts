@@ -1,14 +1,15 @@
 // Transport rules of the wire client over a scripted HttpClient: which actions are
 // retried and how, attempt timeouts, how each kind of answer maps to a typed error,
 // and endpoint validation.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import type * as AgentBayConfig from "@effect-agentbay/core/AgentBayConfig"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 
 type Client = AgentBayClient.AgentBayClient.Service

@@ -1,28 +1,33 @@
 // runCode over the real client and a scripted server: languages and aliases,
 // rich results decoded, an execution error as data, the timeout typed.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as AgentBayCode from "@effect-agentbay/core/AgentBayCode"
 import * as McpTool from "@effect-agentbay/core/McpTool"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 
 const S1 = "sess-1"
 
 const withCode = <A, E>(
   reply: (action: string, attempt: number) => Fixtures.Reply,
-  use: (code: AgentBayCode.AgentBayCode.Service, requests: Effect.Effect<ReadonlyArray<Fixtures.Recorded>>) => Effect.Effect<A, E>
+  use: (
+    code: AgentBayCode.AgentBayCode.Service,
+    requests: Effect.Effect<ReadonlyArray<Fixtures.Recorded>>
+  ) => Effect.Effect<A, E>
 ) =>
   Effect.gen(function*() {
     const fake = yield* Fixtures.scripted(reply)
-    const client = yield* AgentBayClient.make({ apiKey: Redacted.make("sk-code"), endpoint: "http://127.0.0.1:1" }).pipe(
-      Effect.provideService(HttpClient.HttpClient, fake.client)
-    )
+    const client = yield* AgentBayClient.make({ apiKey: Redacted.make("sk-code"), endpoint: "http://127.0.0.1:1" })
+      .pipe(
+        Effect.provideService(HttpClient.HttpClient, fake.client)
+      )
     return yield* use(AgentBayCode.fromClient(client), fake.requests)
   })
 
@@ -41,7 +46,9 @@ describe("AgentBayCode.runCode", () => {
           ["nodejs", "javascript"],
           ["javascript", "javascript"]
         ] as const
-        for (const [alias] of cases) yield* code.runCode(S1, "1", alias as AgentBayCode.Language, { timeout: "1500 millis" })
+        for (const [alias] of cases) {
+          yield* code.runCode(S1, "1", alias as AgentBayCode.Language, { timeout: "1500 millis" })
+        }
         const sent = (yield* requests).map(Fixtures.argsOf)
         assert.deepStrictEqual(sent.map((a) => a.language), cases.map(([, language]) => language))
         assert.deepStrictEqual(sent[0], { code: "1", language: "python", timeout_s: 2 })
@@ -99,7 +106,8 @@ describe("AgentBayCode.runCode", () => {
       record({
         ...empty,
         stdout: ["before\n"],
-        executionError: "Traceback (most recent call last):\n  File \"<cell>\", line 1\nNameError: name 'x' is not defined"
+        executionError:
+          "Traceback (most recent call last):\n  File \"<cell>\", line 1\nNameError: name 'x' is not defined"
       }),
       (code) =>
         Effect.gen(function*() {
@@ -113,17 +121,25 @@ describe("AgentBayCode.runCode", () => {
 
   it.effect("an error-channel answer with a record is an execution error too; other text is ToolError", () =>
     Effect.gen(function*() {
-      const failed = yield* withCode(record({ ...empty, stderr: ["SyntaxError: invalid syntax\n"] }, true), (code) =>
-        code.runCode(S1, "1 +", "python"))
+      const failed = yield* withCode(
+        record({ ...empty, stderr: ["SyntaxError: invalid syntax\n"] }, true),
+        (code) => code.runCode(S1, "1 +", "python")
+      )
       assert.deepInclude(failed.error, { name: "SyntaxError", value: "invalid syntax" })
-      const e = yield* withCode(() => Fixtures.toolResult("interpreter crashed", true), (code) =>
-        Effect.flip(code.runCode(S1, "1", "python")))
+      const e = yield* withCode(
+        () => Fixtures.toolResult("interpreter crashed", true),
+        (code) => Effect.flip(code.runCode(S1, "1", "python"))
+      )
       assert.deepInclude(e, { _tag: "ToolError", tool: "run_code", text: "interpreter crashed" })
     }))
 
   it.effect("a run stopped at its timeout is CommandTimeout (tool run_code) with the logs so far", () =>
     withCode(
-      record({ ...empty, stdout: ["tick\n"], executionError: `TimeoutError: ${McpTool.timeoutLine(2000, "execution")}` }),
+      record({
+        ...empty,
+        stdout: ["tick\n"],
+        executionError: `TimeoutError: ${McpTool.timeoutLine(2000, "execution")}`
+      }),
       (code) =>
         Effect.gen(function*() {
           const e = yield* Effect.flip(code.runCode(S1, "while True: pass", "python", { timeout: "2 seconds" }))

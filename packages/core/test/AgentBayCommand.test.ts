@@ -1,16 +1,17 @@
 // executeCommand over the real client and a scripted server: the request it
 // sends, a non-zero exit as data, the timeout (honoured as given, typed when
 // reached, with the output so far), env checked before sending.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as AgentBayCommand from "@effect-agentbay/core/AgentBayCommand"
 import * as McpTool from "@effect-agentbay/core/McpTool"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 
 const S1 = "sess-1"
@@ -35,11 +36,14 @@ const shell = (record: Record<string, unknown>, isError = false) => () =>
 
 describe("AgentBayCommand.executeCommand", () => {
   it.effect("a non-zero exit is data", () =>
-    withCommand(shell({ stdout: "out\n", stderr: "err\n", exit_code: 3, traceId: "t-9" }), (command) =>
-      Effect.gen(function*() {
-        const result = yield* command.executeCommand(S1, "exit 3")
-        assert.deepStrictEqual(result, { stdout: "out\n", stderr: "err\n", exitCode: 3, traceId: "t-9" })
-      })))
+    withCommand(
+      shell({ stdout: "out\n", stderr: "err\n", exit_code: 3, traceId: "t-9" }),
+      (command) =>
+        Effect.gen(function*() {
+          const result = yield* command.executeCommand(S1, "exit 3")
+          assert.deepStrictEqual(result, { stdout: "out\n", stderr: "err\n", exitCode: 3, traceId: "t-9" })
+        })
+    ))
 
   it.effect("exit 124 with a last stderr line `command timed out after <n> ms` is CommandTimeout with the output so far", () =>
     withCommand(
@@ -47,7 +51,13 @@ describe("AgentBayCommand.executeCommand", () => {
       (command) =>
         Effect.gen(function*() {
           const e = yield* Effect.flip(command.executeCommand(S1, "sleep 10", { timeout: "2 seconds" }))
-          assert.deepInclude(e, { _tag: "CommandTimeout", tool: "shell", sessionId: S1, timeout: "2s", stdout: "partial\n" })
+          assert.deepInclude(e, {
+            _tag: "CommandTimeout",
+            tool: "shell",
+            sessionId: S1,
+            timeout: "2s",
+            stdout: "partial\n"
+          })
           if (e._tag === "CommandTimeout") assert.include(e.stderr, "command timed out after 2000 ms")
           assert.notInclude(String(e), "sleep 10", "the command text is not in the error")
         })

@@ -12,6 +12,7 @@ import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 import { body, date, golden, left, replayFixture, requestId, responses, result, right, withBay } from "./golden.js"
 
@@ -100,7 +101,10 @@ describe("golden: list", () => {
         context((c) => Stream.runCollect(c.list({ pageSize: 1 })))
       )
       Fixtures.assertRequests(requests, exchanges)
-      assert.deepStrictEqual(Chunk.toReadonlyArray(right(outcome)).map((c) => c.name), ["fixture-data", "fixture-cache"])
+      assert.deepStrictEqual(Chunk.toReadonlyArray(right(outcome)).map((c) => c.name), [
+        "fixture-data",
+        "fixture-cache"
+      ])
     }))
 })
 
@@ -223,7 +227,9 @@ describe("golden: a session's syncs (session.context)", () => {
         fixture.exchanges,
         (s) => Effect.zipRight(s.context.sync({ ...options, mode: "upload" }), s.context.info(options))
       )
-      const statuses = (tasks as ReadonlyArray<{ taskType: string; status: string }>).map((t) => `${t.taskType}:${t.status}`)
+      const statuses = (tasks as ReadonlyArray<{ taskType: string; status: string }>).map((t) =>
+        `${t.taskType}:${t.status}`
+      )
       assert.deepStrictEqual(statuses, ["download:Success", "upload:Success"])
       assert.strictEqual(body(fixture.exchanges[0]!.response).Success, true)
     }))

@@ -16,13 +16,20 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 import { layerReplaying } from "./golden.js"
 import { recordingTracer } from "./tracing.js"
 
 const C1 = "ctx-1"
 const ok = (data?: unknown, extra: Record<string, unknown> = {}) =>
-  Fixtures.json(200, { RequestId: "r-ok", Success: true, Code: "ok", ...(data === undefined ? {} : { Data: data }), ...extra })
+  Fixtures.json(200, {
+    RequestId: "r-ok",
+    Success: true,
+    Code: "ok",
+    ...(data === undefined ? {} : { Data: data }),
+    ...extra
+  })
 const failWith = (code: string) =>
   Fixtures.json(400, { RequestId: "r-err", Success: false, Code: code, Message: "refused", HttpStatusCode: 400 })
 const contextData = (state?: string, extra: Record<string, string> = {}) => ({
@@ -45,8 +52,11 @@ const serve = (handlers: Readonly<Record<string, (n: number) => Response>>, wait
     const base = layerReplaying(fake.client)
     const layer = waits === undefined ? base : base.pipe(Layer.provide(AgentBay.layerWaits(waits)))
     const sent = (action?: string) =>
-      Effect.map(fake.requests, (rs) =>
-        rs.filter((r) => action === undefined || r.url.searchParams.get("Action") === action).map(Fixtures.fieldsOf))
+      Effect.map(
+        fake.requests,
+        (rs) =>
+          rs.filter((r) => action === undefined || r.url.searchParams.get("Action") === action).map(Fixtures.fieldsOf)
+      )
     return { layer, sent }
   })
 
@@ -69,17 +79,28 @@ describe("clear waits until the context is available again", () => {
       assert.strictEqual(c.state, "available")
       const polls = yield* sent("GetContext")
       assert.strictEqual(polls.length, 4)
-      for (const p of polls) assert.deepStrictEqual([p.get("ContextId"), p.get("AllowCreate"), p.get("Name")], [C1, "false", undefined])
+      for (const p of polls) {
+        assert.deepStrictEqual([p.get("ContextId"), p.get("AllowCreate"), p.get("Name")], [C1, "false", undefined])
+      }
       assert.strictEqual((yield* sent("ClearContext"))[0]!.get("Id"), C1)
     }))
 
   it.effect("past the timeout (default 60 s) it is WaitTimeout of the Context with the last state", () =>
     Effect.gen(function*() {
       const { layer } = yield* serve({ ClearContext: () => ok(), GetContext: () => ok(contextData("clearing")) })
-      const fiber = yield* Effect.fork(run(layer, Effect.flip(Effect.flatMap(AgentBay.AgentBay, (b) => b.context.clear(C1)))))
+      const fiber = yield* Effect.fork(
+        run(layer, Effect.flip(Effect.flatMap(AgentBay.AgentBay, (b) => b.context.clear(C1))))
+      )
       yield* TestClock.adjust("61 seconds")
       const e = yield* Fiber.join(fiber)
-      assert.deepInclude(e, { _tag: "WaitTimeout", resource: "Context", id: C1, target: "available", timeout: "1m", lastStatus: "clearing" })
+      assert.deepInclude(e, {
+        _tag: "WaitTimeout",
+        resource: "Context",
+        id: C1,
+        target: "available",
+        timeout: "1m",
+        lastStatus: "clearing"
+      })
     }))
 
   it.effect("the layer's contextClear wait applies, and a call's own options win", () =>
@@ -88,7 +109,9 @@ describe("clear waits until the context is available again", () => {
         { ClearContext: () => ok(), GetContext: () => ok(contextData()) },
         { contextClear: { interval: "100 millis", timeout: "1 second" } }
       )
-      const fiber = yield* Effect.fork(run(layer, Effect.flip(Effect.flatMap(AgentBay.AgentBay, (b) => b.context.clear(C1)))))
+      const fiber = yield* Effect.fork(
+        run(layer, Effect.flip(Effect.flatMap(AgentBay.AgentBay, (b) => b.context.clear(C1))))
+      )
       yield* TestClock.adjust("1 second")
       const e = yield* Fiber.join(fiber)
       assert.deepInclude(e, { _tag: "WaitTimeout", timeout: "1s", lastStatus: "clearing" })
@@ -121,12 +144,21 @@ describe("streams over three pages yield every item once", () => {
       const tokens = ["t1", "t2", ""]
       const { layer, sent } = yield* serve({
         ListContexts: (n) =>
-          ok(pages[n - 1]!.map((name) => ({ Id: `id-${name}`, Name: name })), { NextToken: tokens[n - 1], TotalCount: 5 })
+          ok(pages[n - 1]!.map((name) => ({ Id: `id-${name}`, Name: name })), {
+            NextToken: tokens[n - 1],
+            TotalCount: 5
+          })
       })
-      const all = yield* run(layer, Effect.flatMap(AgentBay.AgentBay, (b) => Stream.runCollect(b.context.list({ pageSize: 2 }))))
+      const all = yield* run(
+        layer,
+        Effect.flatMap(AgentBay.AgentBay, (b) => Stream.runCollect(b.context.list({ pageSize: 2 })))
+      )
       assert.deepStrictEqual(Chunk.toReadonlyArray(all).map((c) => c.name), pages.flat())
       const requests = yield* sent("ListContexts")
-      assert.deepStrictEqual(requests.map((r) => [r.get("MaxResults"), r.get("NextToken")]), [["2", undefined], ["2", "t1"], ["2", "t2"]])
+      assert.deepStrictEqual(requests.map((r) => [r.get("MaxResults"), r.get("NextToken")]), [["2", undefined], [
+        "2",
+        "t1"
+      ], ["2", "t2"]])
     }))
 
   it.effect("volumes: NextToken in the query, filters on every page", () =>
@@ -141,9 +173,15 @@ describe("streams over three pages yield every item once", () => {
       })
       const all = yield* run(
         layer,
-        Effect.flatMap(BetaVolume.BetaVolume, (v) => Stream.runCollect(v.list({ imageId: "img", volumeName: "x", maxResults: 2 })))
+        Effect.flatMap(BetaVolume.BetaVolume, (v) =>
+          Stream.runCollect(v.list({ imageId: "img", volumeName: "x", maxResults: 2 })))
       )
-      assert.deepStrictEqual(Chunk.toReadonlyArray(all).map((v) => v.name), pages.flat())
+      assert.deepStrictEqual(
+        Chunk.toReadonlyArray(all).map((v) =>
+          v.name
+        ),
+        pages.flat()
+      )
       const requests = yield* sent("ListVolumes")
       assert.deepStrictEqual(
         requests.map((r) => [r.get("ImageId"), r.get("VolumeName"), r.get("MaxResults"), r.get("NextToken")]),
@@ -156,14 +194,19 @@ describe("streams over three pages yield every item once", () => {
       const entry = (name: string) => ({ FileName: name, FilePath: `/d/${name}`, FileType: "file", Size: 1 })
       for (const sizes of [[2, 2, 1], [2, 2, 0]]) {
         const pages = sizes.map((n, p) => names(`p${p}-`, n))
-        const { layer, sent } = yield* serve({ DescribeContextFiles: (n) => ok(pages[n - 1]!.map(entry), { Count: 5 }) })
+        const { layer, sent } = yield* serve({
+          DescribeContextFiles: (n) => ok(pages[n - 1]!.map(entry), { Count: 5 })
+        })
         const all = yield* run(
           layer,
           Effect.flatMap(AgentBay.AgentBay, (b) => Stream.runCollect(b.context.files(C1, "/d", { pageSize: 2 })))
         )
         assert.deepStrictEqual(Chunk.toReadonlyArray(all).map((f) => f.path), pages.flat().map((n) => `/d/${n}`))
         const requests = yield* sent("DescribeContextFiles")
-        assert.deepStrictEqual(requests.map((r) => [r.get("PageNumber"), r.get("PageSize")]), [["1", "2"], ["2", "2"], ["3", "2"]])
+        assert.deepStrictEqual(requests.map((r) => [r.get("PageNumber"), r.get("PageSize")]), [["1", "2"], ["2", "2"], [
+          "3",
+          "2"
+        ]])
       }
     }))
 })
@@ -176,7 +219,8 @@ describe("checks before sending", () => {
         layer,
         Effect.gen(function*() {
           const bay = yield* AgentBay.AgentBay
-          const flip = <A, E>(e: Effect.Effect<A, E>) => Effect.map(Effect.flip(e), (x) => x as { _tag: string; field?: string })
+          const flip = <A, E>(e: Effect.Effect<A, E>) =>
+            Effect.map(Effect.flip(e), (x) => x as { _tag: string; field?: string })
           return [
             ["name", yield* flip(bay.context.get(" "))],
             ["id", yield* flip(bay.context.getById(""))],
@@ -249,7 +293,9 @@ describe("layers and spans", () => {
       ).pipe(Effect.withTracer(tracer))
       assert.strictEqual(Redacted.value(u.url), url)
       assert.strictEqual(Redacted.value(b.networkToken), token)
-      const op = spans.find((s) => s.name === "AgentBayContext.getFileUploadUrl")
+      const op = spans.find((s) =>
+        s.name === "AgentBayContext.getFileUploadUrl"
+      )
       assert.strictEqual(op?.attributes.get("agentbay.context_id"), C1)
       const bind = spans.find((s) => s.name === "BetaNetwork.getNetworkBindToken")
       assert.strictEqual(bind?.attributes.get("agentbay.network_id"), "net-1")

@@ -3,11 +3,11 @@
 // write_file over a Map: 5 MiB of text whose multi-byte characters straddle the
 // 61 440-byte windows comes back exact, and so do bytes; what write_file cannot
 // carry is refused before anything is sent.
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as AgentBayFileSystem from "@effect-agentbay/core/AgentBayFileSystem"
 import * as McpTool from "@effect-agentbay/core/McpTool"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"

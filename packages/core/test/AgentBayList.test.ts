@@ -47,7 +47,10 @@ describe("AgentBay.list", () => {
       yield* createMany(2, { labels: { team: "blue", env: "prod" } })
       const red = yield* createMany(4, { labels: { team: "red" } })
       const ids = (options: AgentBay.ListOptions) =>
-        Effect.map(Stream.runCollect(bay.list({ pageSize: 2, ...options })), (c) => Chunk.toReadonlyArray(c).map((s) => s.id))
+        Effect.map(
+          Stream.runCollect(bay.list({ pageSize: 2, ...options })),
+          (c) => Chunk.toReadonlyArray(c).map((s) => s.id)
+        )
       assert.strictEqual((yield* ids({ labels: { team: "blue" } })).length, 5)
       assert.deepStrictEqual(yield* ids({ labels: { team: "blue", env: "dev" } }), blue.map((s) => s.id))
       assert.deepStrictEqual(yield* ids({ labels: { team: "green" } }), [])
@@ -130,7 +133,10 @@ describe("AgentBay input checks", () => {
       const backend = yield* AgentBayTest.Backend
       const s = yield* bay.create({ labels: { a: "1" } })
       const empty = yield* Effect.flip(s.setLabels({}))
-      assert.deepStrictEqual(empty._tag === "ValidationError" && [empty.operation, empty.field], ["setLabels", "labels"])
+      assert.deepStrictEqual(empty._tag === "ValidationError" && [empty.operation, empty.field], [
+        "setLabels",
+        "labels"
+      ])
       assert.strictEqual((yield* Effect.flip(s.setLabels({ a: "" })))._tag, "ValidationError")
       assert.strictEqual((yield* Effect.flip(s.setLabels({ " ": "x" })))._tag, "ValidationError") // not sent as {}
       assert.strictEqual(yield* backend.callCount("setLabel"), 0)
@@ -146,11 +152,17 @@ describe("AgentBay input checks", () => {
       const bay = yield* AgentBay.AgentBay
       const backend = yield* AgentBayTest.Backend
       const s = yield* bay.create()
-      yield* backend.failNext("pauseSessionAsync", new TransportError({ action: "PauseSessionAsync", reason: "Network" }))
+      yield* backend.failNext(
+        "pauseSessionAsync",
+        new TransportError({ action: "PauseSessionAsync", reason: "Network" })
+      )
       const fiber = yield* Effect.fork(Effect.flip(bay.betaPauseAsync(s)))
       yield* TestClock.adjust("1 minute")
       const error = yield* Fiber.join(fiber)
-      assert.deepStrictEqual(error._tag === "TransportError" && [error.action, error.reason], ["PauseSessionAsync", "Network"])
+      assert.deepStrictEqual(error._tag === "TransportError" && [error.action, error.reason], [
+        "PauseSessionAsync",
+        "Network"
+      ])
       assert.strictEqual(yield* backend.callCount("pauseSessionAsync"), 1)
       assert.strictEqual(yield* backend.callCount("getSession"), 1) // the state check only: no wait began
       assert.strictEqual((yield* bay.get(s)).status, "RUNNING")

@@ -2,12 +2,13 @@
 // CallMcpTool / ListMcpTools: the envelope is checked before `Data`, a result
 // with isError is ToolError with the tool's texts joined, the tool's server
 // comes from the session's ToolList.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as AgentBayMcp from "@effect-agentbay/core/AgentBayMcp"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+
 import * as Fixtures from "./fixtures.js"
 
 const S1 = "sess-1"
@@ -53,7 +54,12 @@ describe("AgentBayMcp.callTool", () => {
     withMcp(() => Fixtures.toolResult(["no such file", "", "check the path"], true), (mcp) =>
       Effect.gen(function*() {
         const e = yield* Effect.flip(mcp.callTool(S1, "read_file", { path: "/nope" }))
-        assert.deepInclude(e, { _tag: "ToolError", tool: "read_file", sessionId: S1, text: "no such file; check the path" })
+        assert.deepInclude(e, {
+          _tag: "ToolError",
+          tool: "read_file",
+          sessionId: S1,
+          text: "no such file; check the path"
+        })
       })))
 
   it.effect("a session whose ToolList names the tool's server sends that server", () =>
@@ -75,7 +81,8 @@ describe("AgentBayMcp.callTool", () => {
 
   it.effect("the envelope is checked before Data: Success:false with a code is ApiError even when Data is there", () =>
     withMcp(
-      () => Fixtures.json(200, { RequestId: "r-q", Success: false, Code: "Quota.Exceeded", Message: "too many", Data: {} }),
+      () =>
+        Fixtures.json(200, { RequestId: "r-q", Success: false, Code: "Quota.Exceeded", Message: "too many", Data: {} }),
       (mcp) =>
         Effect.gen(function*() {
           const e = yield* Effect.flip(mcp.callTool(S1, "shell", {}))
@@ -84,17 +91,26 @@ describe("AgentBayMcp.callTool", () => {
     ))
 
   it.effect("Success:false without Data is ApiError with its code (not \"invalid response data\")", () =>
-    withMcp(() => Fixtures.json(400, { RequestId: "r-x", Success: false, Code: "InvalidParameter", Message: "Args" }), (mcp) =>
-      Effect.gen(function*() {
-        assert.deepInclude(yield* Effect.flip(mcp.callTool(S1, "shell", {})), { _tag: "ApiError", code: "InvalidParameter" })
-      })))
+    withMcp(
+      () => Fixtures.json(400, { RequestId: "r-x", Success: false, Code: "InvalidParameter", Message: "Args" }),
+      (mcp) =>
+        Effect.gen(function*() {
+          assert.deepInclude(yield* Effect.flip(mcp.callTool(S1, "shell", {})), {
+            _tag: "ApiError",
+            code: "InvalidParameter"
+          })
+        })
+    ))
 
   it.effect("a tool call is never retried, even on a 503", () =>
-    withMcp(() => Fixtures.json(503, { Success: false, Code: "ServiceUnavailable" }), (mcp, requests) =>
-      Effect.gen(function*() {
-        yield* Effect.flip(mcp.callTool(S1, "shell", {}))
-        assert.strictEqual((yield* requests).length, 1)
-      })))
+    withMcp(
+      () => Fixtures.json(503, { Success: false, Code: "ServiceUnavailable" }),
+      (mcp, requests) =>
+        Effect.gen(function*() {
+          yield* Effect.flip(mcp.callTool(S1, "shell", {}))
+          assert.strictEqual((yield* requests).length, 1)
+        })
+    ))
 })
 
 describe("AgentBayMcp.listTools and ListMcpTools", () => {
@@ -113,11 +129,14 @@ describe("AgentBayMcp.listTools and ListMcpTools", () => {
       })))
 
   it.effect("ListMcpTools with Data as an array (not JSON text) is DecodeError", () =>
-    withMcp(() => Fixtures.json(200, { Success: true, Data: tools }), (_mcp, _requests, client) =>
-      Effect.gen(function*() {
-        const e = yield* Effect.flip(client.listMcpTools("code_latest"))
-        assert.deepInclude(e, { _tag: "DecodeError", action: "ListMcpTools" })
-      })))
+    withMcp(
+      () => Fixtures.json(200, { Success: true, Data: tools }),
+      (_mcp, _requests, client) =>
+        Effect.gen(function*() {
+          const e = yield* Effect.flip(client.listMcpTools("code_latest"))
+          assert.deepInclude(e, { _tag: "DecodeError", action: "ListMcpTools" })
+        })
+    ))
 
   it.effect("a session with its image asks for that image; an id asks GetSessionDetail first", () =>
     withMcp(
@@ -133,7 +152,11 @@ describe("AgentBayMcp.listTools and ListMcpTools", () => {
             const f = Fixtures.fieldsOf(r)
             return `${f.get("Action")} ${f.get("ImageId") ?? f.get("SessionId")}`
           })
-          assert.deepStrictEqual(sent, ["ListMcpTools browser_latest", `GetSessionDetail ${S1}`, "ListMcpTools code_latest"])
+          assert.deepStrictEqual(sent, [
+            "ListMcpTools browser_latest",
+            `GetSessionDetail ${S1}`,
+            "ListMcpTools code_latest"
+          ])
         })
     ))
 })

@@ -78,8 +78,13 @@ describe("AgentBay.session", () => {
     Effect.gen(function*() {
       const bay = yield* AgentBay.AgentBay
       const backend = yield* AgentBayTest.Backend
-      yield* backend.failNext("deleteSessionAsync", new TransportError({ action: "DeleteSessionAsync", reason: "Network" }))
-      const [exit, warnings] = yield* withWarnings(runFor(Effect.scoped(Effect.map(bay.session(), (s) => s.id)), "1 second"))
+      yield* backend.failNext(
+        "deleteSessionAsync",
+        new TransportError({ action: "DeleteSessionAsync", reason: "Network" })
+      )
+      const [exit, warnings] = yield* withWarnings(
+        runFor(Effect.scoped(Effect.map(bay.session(), (s) => s.id)), "1 second")
+      )
       assert.isTrue(Exit.isSuccess(exit))
       const id = Exit.isSuccess(exit) ? exit.value : ""
       assert.strictEqual(warnings.length, 1)

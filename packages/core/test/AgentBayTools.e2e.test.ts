@@ -61,7 +61,11 @@ describe("tools end to end (AgentBayTest's backend)", () => {
       const s = yield* bay.create()
       yield* backend.onCommand("make", { stdout: "built\n", stderr: "1 warning\n", exitCode: 2 })
       yield* backend.onCommand("sleep 10", () => Effect.as(Effect.sleep("10 seconds"), { stdout: "never" }))
-      assert.deepInclude(yield* s.command.executeCommand("make"), { stdout: "built\n", stderr: "1 warning\n", exitCode: 2 })
+      assert.deepInclude(yield* s.command.executeCommand("make"), {
+        stdout: "built\n",
+        stderr: "1 warning\n",
+        exitCode: 2
+      })
       const fiber = yield* Effect.fork(Effect.flip(s.command.executeCommand("sleep 10", { timeout: "2 seconds" })))
       yield* TestClock.adjust("3 seconds")
       assert.deepInclude(yield* Fiber.join(fiber), { _tag: "CommandTimeout", tool: "shell", timeout: "2s" })

@@ -1,6 +1,7 @@
 // Waits as a user tunes them: a Schedule instead of an interval, wait defaults
 // carried by a layer, and many scoped sessions released concurrently.
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import { TransportError } from "@effect-agentbay/core/AgentBayError"
 import { AgentBayTest } from "@effect-agentbay/testing"
 import { assert, describe, it } from "@effect/vitest"
 import type * as Duration from "effect/Duration"
@@ -11,7 +12,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
-import { TransportError } from "@effect-agentbay/core/AgentBayError"
 
 const times = (method: AgentBayTest.Method) =>
   Effect.flatMap(AgentBayTest.Backend, (b) => Effect.map(b.calls(method), (cs) => cs.map((c) => c.at)))
@@ -37,7 +37,10 @@ describe("waits driven by a Schedule", () => {
       const backend = yield* AgentBayTest.Backend
       const s = yield* bay.create()
       const error = yield* Effect.flip(bay.delete(s, { interval: "1 second", schedule: Schedule.spaced("1 second") }))
-      assert.deepStrictEqual([error._tag, error._tag === "ValidationError" && error.field], ["ValidationError", "schedule"])
+      assert.deepStrictEqual([error._tag, error._tag === "ValidationError" && error.field], [
+        "ValidationError",
+        "schedule"
+      ])
       const bad = yield* Effect.flip(bay.betaPauseAsync(s, { timeout: "0 millis" }))
       assert.deepStrictEqual([bad._tag, bad._tag === "ValidationError" && bad.field], ["ValidationError", "timeout"])
       assert.strictEqual(yield* backend.callCount("deleteSessionAsync"), 0)

@@ -2,6 +2,7 @@
 // context sync, a network or a volume: our requests must be the official
 // client's (up to field order and volatile values) and the example answers
 // decode to the records the fixtures' `result` describes.
+import type * as AgentBay from "@effect-agentbay/core/AgentBay"
 import type * as BetaVolume from "@effect-agentbay/core/BetaVolume"
 import * as SyncPolicy from "@effect-agentbay/core/SyncPolicy"
 import * as Wire from "@effect-agentbay/core/Wire"
@@ -10,6 +11,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+
 import * as Fixtures from "./fixtures.js"
 import { date, golden, left, replayFixture, requestId, result, right, withBay } from "./golden.js"
 
@@ -48,8 +50,14 @@ describe("golden: volumes", () => {
   it.effect("get by id with no match is NotFound of the Volume", () =>
     Effect.gen(function*() {
       const fixture = Fixtures.load("volume-get-by-id")
-      const empty = { ...fixture.exchanges[0]!.response, body: { ...(fixture.exchanges[0]!.response.body as object), Data: [] } }
-      const { requests, result: outcome } = yield* golden([empty], volumes((v) => v.get({ volumeId: V1, imageId: image })))
+      const empty = {
+        ...fixture.exchanges[0]!.response,
+        body: { ...(fixture.exchanges[0]!.response.body as object), Data: [] }
+      }
+      const { requests, result: outcome } = yield* golden(
+        [empty],
+        volumes((v) => v.get({ volumeId: V1, imageId: image }))
+      )
       Fixtures.assertRequests(requests, fixture.exchanges)
       const e = left(outcome)
       assert.deepInclude(e, { _tag: "NotFound", resource: "Volume", id: V1, requestId: requestId(fixture, 0) })
@@ -67,10 +75,12 @@ describe("golden: volumes", () => {
       assert.strictEqual(p.requestId, requestId(fixture, 0))
     })
 
-  it.effect("volume-list: filtered by VolumeName", () => page("volume-list", { imageId: image, volumeName: "fixture-volume" }))
+  it.effect("volume-list: filtered by VolumeName", () =>
+    page("volume-list", { imageId: image, volumeName: "fixture-volume" }))
   it.effect("volume-list-by-ids: VolumeIds.1, VolumeIds.2", () =>
     page("volume-list-by-ids", { imageId: image, volumeIds: [V1, V2] }))
-  it.effect("volume-list-max-results: MaxResults=1", () => page("volume-list-max-results", { imageId: image, maxResults: 1 }))
+  it.effect("volume-list-max-results: MaxResults=1", () =>
+    page("volume-list-max-results", { imageId: image, maxResults: 1 }))
   it.effect("volume-list-next-page: NextToken in the query", () =>
     page("volume-list-next-page", { imageId: image, maxResults: 1, nextToken: "b2ZmOjE" }))
 
@@ -85,7 +95,10 @@ describe("golden: volumes", () => {
         volumes((v) => Stream.runCollect(v.list({ imageId: image, maxResults: 1 })))
       )
       Fixtures.assertRequests(requests, exchanges)
-      assert.deepStrictEqual(Chunk.toReadonlyArray(right(outcome)).map((v) => v.name), ["fixture-volume", "fixture-volume-2"])
+      assert.deepStrictEqual(Chunk.toReadonlyArray(right(outcome)).map((v) => v.name), [
+        "fixture-volume",
+        "fixture-volume-2"
+      ])
     }))
 
   it.effect("volume-delete: DeleteVolume with VolumeId", () =>
@@ -141,21 +154,28 @@ describe("golden: networks", () => {
         withBay((bay) => bay.betaNetwork.describe("net-unknown"))
       )
       const e = left(outcome)
-      assert.deepInclude(e, { _tag: "NotFound", resource: "Network", id: "net-unknown", requestId: requestId(fixture, 0) })
+      assert.deepInclude(e, {
+        _tag: "NotFound",
+        resource: "Network",
+        id: "net-unknown",
+        requestId: requestId(fixture, 0)
+      })
     }))
 })
 
 describe("golden: create with a context sync, a network, a volume", () => {
   const create = (name: string, options: Parameters<typeof run>[0], extra?: Record<string, string>) => {
     const fixture = Fixtures.load(name)
-    return Effect.map(golden(fixture.exchanges.map((e) => e.response), run(options)), ({ requests, result: outcome }) => {
-      // Every exchange: with contextSync, create then waits for the sync (GetContextInfo).
-      Fixtures.assertRequests(requests, fixture.exchanges, { ownValue: ["SdkStats"], ...(extra ? { extra } : {}) })
-      return { fixture, requests, session: right(outcome) }
-    })
+    return Effect.map(
+      golden(fixture.exchanges.map((e) => e.response), run(options)),
+      ({ requests, result: outcome }) => {
+        // Every exchange: with contextSync, create then waits for the sync (GetContextInfo).
+        Fixtures.assertRequests(requests, fixture.exchanges, { ownValue: ["SdkStats"], ...(extra ? { extra } : {}) })
+        return { fixture, requests, session: right(outcome) }
+      }
+    )
   }
-  const run = (options: Parameters<import("@effect-agentbay/core/AgentBay").AgentBay.Service["create"]>[0]) =>
-    withBay((bay) => bay.create(options))
+  const run = (options: Parameters<AgentBay.AgentBay.Service["create"]>[0]) => withBay((bay) => bay.create(options))
 
   it.effect("create-with-context-sync: the typed default policy is the official text, byte for byte", () =>
     Effect.gen(function*() {

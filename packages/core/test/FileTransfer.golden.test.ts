@@ -4,9 +4,9 @@
 // API requests match field for field (query placement, GET vs POST), the PUT
 // to the pre-signed URL carries the bytes with no key and no content-type, the
 // GET of the download URL has no body, and the results are the fixtures'.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayFileSystem from "@effect-agentbay/core/AgentBayFileSystem"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -14,6 +14,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+
 import * as Fixtures from "./fixtures.js"
 import { recordingTracer } from "./tracing.js"
 
@@ -27,7 +28,11 @@ const run = <A, E>(fixture: Fixtures.Fixture, use: Effect.Effect<A, E, AgentBay.
     const bodies: Array<Uint8Array | null> = []
     const client = HttpClient.tapRequest(fake.client, (request) =>
       Effect.sync(() => void bodies.push(request.body._tag === "Uint8Array" ? request.body.body : null)))
-    const layer = AgentBay.layer({ apiKey: Redacted.make(Fixtures.apiKey), endpoint: `http://${Fixtures.host}`, stamp: false })
+    const layer = AgentBay.layer({
+      apiKey: Redacted.make(Fixtures.apiKey),
+      endpoint: `http://${Fixtures.host}`,
+      stamp: false
+    })
       .pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, client)))
     const result = yield* Effect.either(Effect.provide(use, layer).pipe(Effect.withTracer(tracer)))
     return { result, requests: yield* fake.requests, spans, bodies }

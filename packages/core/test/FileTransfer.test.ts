@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+
 import * as Fixtures from "./fixtures.js"
 import * as Server from "./scriptedServer.js"
 
@@ -184,7 +185,9 @@ describe("file transfer: refused before sending", () => {
           Effect.flip(fs.uploadFile(S1, Stream.make(binary(3)), PATH, { contentLength: -1 })),
           Effect.flip(fs.downloadFileBytes(S1, "")),
           Effect.flip(Stream.runDrain(fs.downloadFile(S1, "x.bin"))),
-          Effect.flip(fs.uploadFile(S1, binary(3), PATH, { wait: { interval: "1 second", schedule: undefined, timeout: 0 } })),
+          Effect.flip(
+            fs.uploadFile(S1, binary(3), PATH, { wait: { interval: "1 second", schedule: undefined, timeout: 0 } })
+          ),
           Effect.flip(fs.uploadFile("", binary(3), PATH))
         ]))
       assert.deepStrictEqual(
@@ -228,7 +231,9 @@ describe("file transfer: failures", () => {
       const done = transferServer({ task: () => ({ status: "completed" }) })
       yield* withServer(done, (fs) => fs.uploadFile(S1, binary(4), PATH))
       assert.deepStrictEqual(done.sandbox.get(PATH), binary(4))
-      const failed = transferServer({ task: (_, poll) => poll === 1 ? {} : { status: "Running", errorMessage: "quota" } })
+      const failed = transferServer({
+        task: (_, poll) => poll === 1 ? {} : { status: "Running", errorMessage: "quota" }
+      })
       const error = yield* Effect.flip(withServer(failed, (fs) => fs.uploadFile(S1, binary(4), PATH)))
       assert.deepInclude(error, { _tag: "ContextSyncError" })
     }))
@@ -237,13 +242,16 @@ describe("file transfer: failures", () => {
     Effect.gen(function*() {
       const server = transferServer({ task: () => "none" })
       const fiber = yield* Effect.fork(
-        withServer(server, (fs) => fs.downloadFileBytes(S1, PATH, { wait: { interval: "1 second", timeout: "5 seconds" } }))
+        withServer(server, (fs) =>
+          fs.downloadFileBytes(S1, PATH, { wait: { interval: "1 second", timeout: "5 seconds" } }))
       )
       yield* TestClock.adjust("6 seconds")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.deepInclude(error, { _tag: "WaitTimeout", id: S1, timeout: "5s", lastStatus: "no task yet" })
       // Never a GET without the sync done; the staging copy (if any) is deleted.
-      assert.isFalse(server.sent.some((s) => s.method === "GET" && s.action === undefined))
+      assert.isFalse(server.sent.some((s) =>
+        s.method === "GET" && s.action === undefined
+      ))
       assert.strictEqual(Server.actions(server.sent).at(-1), "DeleteContextFile")
     }))
 

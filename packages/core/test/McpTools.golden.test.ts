@@ -4,15 +4,16 @@
 // answers. One declared difference: text reads go in binary windows
 // (`"format":"binary"` added to read_file's Args, the answer base64), so that a
 // character split across windows stays whole (spec sdk-gaps §1.13).
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import type { Session } from "@effect-agentbay/core/Session"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+
 import * as Fixtures from "./fixtures.js"
 
 const getFixture = Fixtures.load("get")
@@ -89,7 +90,8 @@ describe("golden: files", () => {
 
   it.effect("read-file-bytes: the same requests as the official client, bytes exact", () =>
     Effect.gen(function*() {
-      const { fixture, value } = yield* golden("read-file-bytes", (s) => s.filesystem.readFileBytes("/home/wuying/demo/hello.txt"))
+      const { fixture, value } = yield* golden("read-file-bytes", (s) =>
+        s.filesystem.readFileBytes("/home/wuying/demo/hello.txt"))
       assert.strictEqual(Encoding.encodeBase64(value), (fixture.result as any).content.$uint8arrayBase64)
     }))
 
@@ -97,7 +99,8 @@ describe("golden: files", () => {
     Effect.gen(function*() {
       const { value } = yield* golden(
         "write-file",
-        (s) => s.filesystem.writeFile("/home/wuying/demo/hello.txt", "Hello, AgentBay!\nsymbols: & = + % \"quoted\" ✓\n")
+        (s) =>
+          s.filesystem.writeFile("/home/wuying/demo/hello.txt", "Hello, AgentBay!\nsymbols: & = + % \"quoted\" ✓\n")
       )
       assert.isUndefined(value)
     }))
@@ -121,7 +124,10 @@ describe("golden: files", () => {
 
   it.effect("get-file-info: the whole modTime (the official parser cuts it at the second colon)", () =>
     Effect.gen(function*() {
-      const { fixture, value } = yield* golden("get-file-info", (s) => s.filesystem.getFileInfo("/home/wuying/demo/hello.txt"))
+      const { fixture, value } = yield* golden(
+        "get-file-info",
+        (s) => s.filesystem.getFileInfo("/home/wuying/demo/hello.txt")
+      )
       const official = (fixture.result as any).fileInfo
       assert.deepStrictEqual(value, { ...official, modTime: "2026-01-05T08:00:00Z" })
       assert.strictEqual(official.modTime, "2026-01-05T08")
@@ -139,7 +145,10 @@ describe("golden: files", () => {
         "read-multiple-files",
         (s) => s.filesystem.readMultipleFiles(["/home/wuying/demo/greeting.txt", "/home/wuying/demo/notes.md"])
       )
-      assert.deepStrictEqual(Object.fromEntries(value.map((f) => [f.path, f.content])), (fixture.result as any).contents)
+      assert.deepStrictEqual(
+        Object.fromEntries(value.map((f) => [f.path, f.content])),
+        (fixture.result as any).contents
+      )
     }))
 
   it.effect("search-files: excludePatterns", () =>
@@ -162,7 +171,9 @@ describe("golden: files", () => {
 
   it.effect("delete-file", () =>
     Effect.gen(function*() {
-      assert.isUndefined((yield* golden("delete-file", (s) => s.filesystem.deleteFile("/home/wuying/demo/notes.md"))).value)
+      assert.isUndefined(
+        (yield* golden("delete-file", (s) => s.filesystem.deleteFile("/home/wuying/demo/notes.md"))).value
+      )
     }))
 
   it.effect("create-directory", () =>
@@ -194,7 +205,12 @@ describe("golden: commands and code", () => {
           })
       )
       const official = fixture.result as any
-      assert.deepStrictEqual(value, { stdout: official.stdout, stderr: official.stderr, exitCode: 0, traceId: undefined })
+      assert.deepStrictEqual(value, {
+        stdout: official.stdout,
+        stderr: official.stderr,
+        exitCode: 0,
+        traceId: undefined
+      })
     }))
 
   it.effect("shell-exit-code: a non-zero exit is a result (our default timeout is 60 s; 1 s given to match)", () =>
@@ -204,7 +220,12 @@ describe("golden: commands and code", () => {
         (s) => s.command.executeCommand("echo out; echo err >&2; exit 3", { timeout: "1 second" })
       )
       const official = fixture.result as any
-      assert.deepStrictEqual(value, { stdout: official.stdout, stderr: official.stderr, exitCode: 3, traceId: undefined })
+      assert.deepStrictEqual(value, {
+        stdout: official.stdout,
+        stderr: official.stderr,
+        exitCode: 3,
+        traceId: undefined
+      })
     }))
 
   it.effect("run-code: code, language, timeout_s; rich result decoded", () =>

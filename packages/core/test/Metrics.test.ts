@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Logger from "effect/Logger"
 import * as Metric from "effect/Metric"
-import * as MetricState from "effect/MetricState"
+import type * as MetricState from "effect/MetricState"
 import * as TestClock from "effect/TestClock"
 
 const counters = Effect.all({
@@ -24,7 +24,10 @@ const histogram = (metric: Metric.Metric<any, any, MetricState.MetricState.Histo
   Effect.map(Metric.value(metric), (s) => ({ count: s.count, sum: s.sum }))
 
 // How `self` moved the counters and the histogram `metric`.
-const moved = <A, E, R>(metric: Metric.Metric<any, any, MetricState.MetricState.Histogram>, self: Effect.Effect<A, E, R>) =>
+const moved = <A, E, R>(
+  metric: Metric.Metric<any, any, MetricState.MetricState.Histogram>,
+  self: Effect.Effect<A, E, R>
+) =>
   Effect.gen(function*() {
     const [c0, h0] = [yield* counters, yield* histogram(metric)]
     const exit = yield* Effect.exit(self)
@@ -108,7 +111,10 @@ describe("AgentBayMetrics", () => {
       const m = yield* moved(
         gone,
         Effect.scoped(Effect.tap(bay.session(), () =>
-          backend.failNext("deleteSessionAsync", new TransportError({ action: "DeleteSessionAsync", reason: "Network" }))))
+          backend.failNext(
+            "deleteSessionAsync",
+            new TransportError({ action: "DeleteSessionAsync", reason: "Network" })
+          )))
       )
       assert.isTrue(Exit.isSuccess(m.exit)) // the release never fails the scope
       assert.deepStrictEqual([m.created, m.deleted, m.leaked, m.count], [1, 0, 1, 0])
@@ -118,7 +124,9 @@ describe("AgentBayMetrics", () => {
   it.effect("the fiber's metric labels (Effect.tagMetrics) are added to the request's", () =>
     Effect.gen(function*() {
       const bay = yield* AgentBay
-      const tenant = AgentBayMetrics.requests.tagged(["CreateMcpSession", "success"]).pipe(Metric.tagged("tenant", "t-1"))
+      const tenant = AgentBayMetrics.requests.tagged(["CreateMcpSession", "success"]).pipe(
+        Metric.tagged("tenant", "t-1")
+      )
       const m = yield* moved(tenant, bay.create().pipe(Effect.tagMetrics("tenant", "t-1")))
       assert.isTrue(Exit.isSuccess(m.exit))
       assert.strictEqual(m.count, 1)

@@ -1,8 +1,8 @@
 // With a region configured, the actions that carry `LoginRegionId` send it as
 // the official client does: CreateMcpSession always, GetContext only when
 // creating, CreateNetwork always; without one, none of them does.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

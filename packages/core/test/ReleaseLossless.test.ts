@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+
 import * as Server from "./scriptedServer.js"
 
 interface Row {
@@ -36,7 +37,9 @@ const sessionServer = () => {
         return Server.ok({ SessionId: sessionId, ResourceUrl: "http://r", Success: true })
       }
       case "GetLabel":
-        return row ? Server.ok({ Labels: JSON.stringify(row.labels) }) : Server.apiError(400, "InvalidMcpSession.NotFound")
+        return row
+          ? Server.ok({ Labels: JSON.stringify(row.labels) })
+          : Server.apiError(400, "InvalidMcpSession.NotFound")
       case "SetLabel":
         if (!row) return Server.apiError(400, "InvalidMcpSession.NotFound")
         row.labels = JSON.parse(s.fields.get("Labels")!)
@@ -108,7 +111,12 @@ describe("lossless release", () => {
       assert.strictEqual(row.labels.team, "qa", "the user's labels are kept")
       assert.strictEqual(row.labels[AgentBay.stampKeys.managedBy], "effect-agentbay", "the stamps are kept")
       const actions = Server.actions(server.sent)
-      assert.deepStrictEqual(actions.slice(actions.indexOf("SyncContext")), ["SyncContext", "GetContextInfo", "GetLabel", "SetLabel"])
+      assert.deepStrictEqual(actions.slice(actions.indexOf("SyncContext")), [
+        "SyncContext",
+        "GetContextInfo",
+        "GetLabel",
+        "SetLabel"
+      ])
       assert.strictEqual(warnings.length, 1)
       assert.include(warnings[0], "s-1")
       assert.include(warnings[0], "context sync")
@@ -121,7 +129,9 @@ describe("lossless release", () => {
       server.state.tasks = [task("upload", "Running")]
       const fiber = yield* Effect.fork(run(
         server,
-        Effect.scoped(Effect.flatMap(bay, (b) => b.session({ release: { syncContext: true, syncTimeout: "3 seconds" } })))
+        Effect.scoped(
+          Effect.flatMap(bay, (b) => b.session({ release: { syncContext: true, syncTimeout: "3 seconds" } }))
+        )
       ))
       yield* TestClock.adjust("4 seconds")
       const { result } = yield* Fiber.join(fiber)
@@ -237,7 +247,10 @@ describe("create with contextSync: a failed initial download leaks nothing", () 
       const server = sessionServer()
       server.state.tasks = [task("download", "Running")]
       const fiber = yield* Effect.fork(
-        run(server, Effect.scoped(Effect.flatMap(bay, (b) => b.session({ contextSync, contextSyncTimeout: "3 seconds" }))))
+        run(
+          server,
+          Effect.scoped(Effect.flatMap(bay, (b) => b.session({ contextSync, contextSyncTimeout: "3 seconds" })))
+        )
       )
       yield* TestClock.adjust("4 seconds")
       const { result } = yield* Fiber.join(fiber)

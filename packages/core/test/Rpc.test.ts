@@ -29,7 +29,9 @@ describe("rpc: the live clock", () => {
   it.effect("a TestClock is not live, and bounded follows it", () =>
     Effect.gen(function*() {
       assert.isFalse(Rpc.isLiveClock(yield* Effect.clock))
-      const fiber = yield* Effect.fork(Effect.flip(Rpc.bounded(Effect.never, { duration: ms(500), onTimeout: () => "late" })))
+      const fiber = yield* Effect.fork(
+        Effect.flip(Rpc.bounded(Effect.never, { duration: ms(500), onTimeout: () => "late" }))
+      )
       yield* TestClock.adjust(ms(499))
       assert.strictEqual((yield* Fiber.poll(fiber))._tag, "None")
       yield* TestClock.adjust(ms(1))
@@ -53,7 +55,10 @@ describe("rpc: bounded on the live clock (the raw timer)", () => {
 
   it.live("an attempt that ends in time gives its own exit", () =>
     Effect.gen(function*() {
-      const ok = yield* Rpc.bounded(Effect.as(Effect.sleep(ms(5)), "done"), { duration: ms(1_000), onTimeout: () => "t" })
+      const ok = yield* Rpc.bounded(Effect.as(Effect.sleep(ms(5)), "done"), {
+        duration: ms(1_000),
+        onTimeout: () => "t"
+      })
       assert.strictEqual(ok, "done")
       const e = yield* Effect.flip(Rpc.bounded(Effect.fail("boom"), { duration: ms(1_000), onTimeout: () => "t" }))
       assert.strictEqual(e, "boom")

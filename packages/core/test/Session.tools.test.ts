@@ -3,16 +3,17 @@
 // (so they can be stubbed). Every tool operation has a span with the session id
 // and the tool, and no span carries file contents or command text. Also: the
 // GetLink port rule, and a failed context sync as ContextSyncError.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as AgentBayFileSystem from "@effect-agentbay/core/AgentBayFileSystem"
 import { idOf } from "@effect-agentbay/core/Session"
 import * as WireContext from "@effect-agentbay/core/WireContext"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+
 import * as Fixtures from "./fixtures.js"
 import { recordingTracer } from "./tracing.js"
 
@@ -22,12 +23,16 @@ const clientLayer = (fake: HttpClient.HttpClient) =>
     Layer.provide(Layer.succeed(HttpClient.HttpClient, fake))
   )
 
-const running = () => Fixtures.json(200, { RequestId: "r-get", Success: true, Data: { SessionId: S1, Status: "RUNNING" } })
+const running = () =>
+  Fixtures.json(200, { RequestId: "r-get", Success: true, Data: { SessionId: S1, Status: "RUNNING" } })
 
 // The real SDK layer over a scripted server whose GetSession says RUNNING.
 const withBay = <A, E>(
   reply: (action: string, attempt: number) => Fixtures.Reply,
-  use: (bay: AgentBay.AgentBay.Service, requests: Effect.Effect<ReadonlyArray<Fixtures.Recorded>>) => Effect.Effect<A, E>
+  use: (
+    bay: AgentBay.AgentBay.Service,
+    requests: Effect.Effect<ReadonlyArray<Fixtures.Recorded>>
+  ) => Effect.Effect<A, E>
 ) =>
   Effect.gen(function*() {
     const fake = yield* Fixtures.scripted((action, n) => (action === "GetSession" ? running() : reply(action, n)))
@@ -35,10 +40,20 @@ const withBay = <A, E>(
     return yield* Effect.provide(Effect.flatMap(AgentBay.AgentBay, (bay) => use(bay, fake.requests)), layer)
   })
 
-const metrics = { cpu_count: 1, cpu_used_pct: 0, disk_total: 1, disk_used: 0, mem_total: 1, mem_used: 0, timestamp: "t" }
+const metrics = {
+  cpu_count: 1,
+  cpu_used_pct: 0,
+  disk_total: 1,
+  disk_used: 0,
+  mem_total: 1,
+  mem_used: 0,
+  timestamp: "t"
+}
 
 const tools = (requests: ReadonlyArray<Fixtures.Recorded>) =>
-  requests.filter((r) => Fixtures.fieldsOf(r).get("Action") === "CallMcpTool").map((r) => Fixtures.fieldsOf(r).get("Name"))
+  requests.filter((r) => Fixtures.fieldsOf(r).get("Action") === "CallMcpTool").map((r) =>
+    Fixtures.fieldsOf(r).get("Name")
+  )
 
 describe("Session: bound tool services", () => {
   it.effect("session.filesystem, .command, .code, .mcp and getMetrics address the session", () =>
@@ -85,7 +100,8 @@ describe("Session: bound tool services", () => {
         Layer.provideMerge(clientLayer(fake.client))
       )
       const text = yield* Effect.provide(
-        Effect.flatMap(AgentBay.AgentBay, (bay) => Effect.flatMap(bay.get(S1), (s) => s.filesystem.readFile("/etc/hostname"))),
+        Effect.flatMap(AgentBay.AgentBay, (bay) =>
+          Effect.flatMap(bay.get(S1), (s) => s.filesystem.readFile("/etc/hostname"))),
         layer
       )
       assert.strictEqual(text, `stub ${S1} /etc/hostname`)
@@ -123,19 +139,22 @@ describe("Session: bound tool services", () => {
 
 describe("GetLink: the port rule", () => {
   it.effect("a port outside 30100..30199 is ValidationError, nothing sent; the bounds are accepted", () =>
-    withBay(() => Fixtures.json(200, { Success: true, Data: { Url: "https://link" } }), (bay, requests) =>
-      Effect.gen(function*() {
-        const s = yield* bay.get(S1)
-        for (const port of [8080, 30099, 30200, 30150.5]) {
-          const e = yield* Effect.flip(s.getLink({ port }))
-          assert.deepInclude(e, { _tag: "ValidationError", operation: "GetLink", field: "Port" }, String(port))
-        }
-        assert.strictEqual((yield* requests).length, 1, "only the GetSession of bay.get")
-        assert.strictEqual(yield* s.getLink({ port: 30100 }), "https://link")
-        assert.strictEqual(yield* s.getLink({ protocolType: "https", port: 30199 }), "https://link")
-        const sent = (yield* requests).slice(1).map((r) => Fixtures.fieldsOf(r).get("Port"))
-        assert.deepStrictEqual(sent, ["30100", "30199"])
-      })))
+    withBay(
+      () => Fixtures.json(200, { Success: true, Data: { Url: "https://link" } }),
+      (bay, requests) =>
+        Effect.gen(function*() {
+          const s = yield* bay.get(S1)
+          for (const port of [8080, 30099, 30200, 30150.5]) {
+            const e = yield* Effect.flip(s.getLink({ port }))
+            assert.deepInclude(e, { _tag: "ValidationError", operation: "GetLink", field: "Port" }, String(port))
+          }
+          assert.strictEqual((yield* requests).length, 1, "only the GetSession of bay.get")
+          assert.strictEqual(yield* s.getLink({ port: 30100 }), "https://link")
+          assert.strictEqual(yield* s.getLink({ protocolType: "https", port: 30199 }), "https://link")
+          const sent = (yield* requests).slice(1).map((r) => Fixtures.fieldsOf(r).get("Port"))
+          assert.deepStrictEqual(sent, ["30100", "30199"])
+        })
+    ))
 })
 
 describe("ContextSyncError", () => {
@@ -169,7 +188,12 @@ describe("ContextSyncError", () => {
           assert.deepStrictEqual(e.tasks, [failedTask])
           assert.include(e.message, "quota exceeded")
           const actions = (yield* requests).map((r) => Fixtures.fieldsOf(r).get("Action"))
-          assert.deepStrictEqual(actions, ["CreateMcpSession", "GetContextInfo", "DeleteSessionAsync", "GetSessionDetail"])
+          assert.deepStrictEqual(actions, [
+            "CreateMcpSession",
+            "GetContextInfo",
+            "DeleteSessionAsync",
+            "GetSessionDetail"
+          ])
         })
     ))
 

@@ -5,6 +5,7 @@ import * as SyncPolicy from "@effect-agentbay/core/SyncPolicy"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+
 import * as Fixtures from "./fixtures.js"
 import { golden, left, withBay } from "./golden.js"
 
@@ -44,9 +45,17 @@ describe("SyncPolicy: client-side checks name the field", () => {
     ["unknown top-level key", { uploadPolicyy: {} }, "policy.uploadPolicyy"],
     ["unknown key inside a sub-policy", { uploadPolicy: { autoUplaod: true } }, "policy.uploadPolicy.autoUplaod"],
     ["uploadMode outside its enum", { uploadPolicy: { uploadMode: "Zip" } }, "policy.uploadPolicy.uploadMode"],
-    ["lifecycle outside its enum", { recyclePolicy: { lifecycle: "Lifecycle_2Days" } }, "policy.recyclePolicy.lifecycle"],
+    [
+      "lifecycle outside its enum",
+      { recyclePolicy: { lifecycle: "Lifecycle_2Days" } },
+      "policy.recyclePolicy.lifecycle"
+    ],
     ["* in a whitelist path", { bwList: { whiteLists: [{ path: "src/*" }] } }, "policy.bwList.whiteLists.0.path"],
-    ["? in an exclude path", { bwList: { whiteLists: [{ path: "", excludePaths: ["a", "b?"] }] } }, "policy.bwList.whiteLists.0.excludePaths.1"],
+    [
+      "? in an exclude path",
+      { bwList: { whiteLists: [{ path: "", excludePaths: ["a", "b?"] }] } },
+      "policy.bwList.whiteLists.0.excludePaths.1"
+    ],
     ["[ in a recycle path", { recyclePolicy: { paths: ["logs[0]"] } }, "policy.recyclePolicy.paths.0"],
     ["] in a whitelist path", { bwList: { whiteLists: [{}, { path: "x]" }] } }, "policy.bwList.whiteLists.1.path"],
     ["a sub-policy of the wrong type", { deletePolicy: true }, "policy.deletePolicy"]
@@ -96,7 +105,10 @@ describe("SyncPolicy: the server side", () => {
   it("decode still refuses values outside the enums and wildcards, with the path", () => {
     assert.deepStrictEqual(
       SyncPolicy.decode({ recyclePolicy: { lifecycle: "Lifecycle_7Days" } }),
-      Either.left("recyclePolicy.lifecycle: must be one of " + Object.keys(SyncPolicy.lifecycleDays).map((l) => `"${l}"`).join(", "))
+      Either.left(
+        "recyclePolicy.lifecycle: must be one of " +
+          Object.keys(SyncPolicy.lifecycleDays).map((l) => `"${l}"`).join(", ")
+      )
     )
     assert.isTrue(Either.isLeft(SyncPolicy.decode({ bwList: { whiteLists: [{ path: "*.log" }] } })))
     assert.deepStrictEqual(SyncPolicy.decodeText("{not json"), Either.left("is not JSON text"))

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
+
 import { recordingTracer } from "./tracing.js"
 
 it.effect("betaPauseAsync: an operation span with the poll loop's span inside it", () =>

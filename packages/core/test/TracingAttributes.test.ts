@@ -7,6 +7,7 @@ import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+
 import { type RecordingSpan, recordingTracer } from "./tracing.js"
 
 const secretText = "the-file-contents-must-never-be-traced-0451"

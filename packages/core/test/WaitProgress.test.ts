@@ -45,7 +45,12 @@ describe("WaitProgress", () => {
       assert.deepStrictEqual(reports.map((p) => p.attempt), [1, 2, 3, 4])
       assert.deepStrictEqual(reports.map((p) => Duration.toMillis(p.elapsed)), [0, 2000, 4000, 6000])
       for (const p of reports) {
-        assert.deepStrictEqual([p.operation, p.resource, p.id, p.target], ["AgentBay.waitForStatus", "Session", s.id, "PAUSED"])
+        assert.deepStrictEqual([p.operation, p.resource, p.id, p.target], [
+          "AgentBay.waitForStatus",
+          "Session",
+          s.id,
+          "PAUSED"
+        ])
       }
     }).pipe(Effect.provide(timed)))
 
@@ -66,7 +71,14 @@ describe("WaitProgress", () => {
         ["RUNNING", "RUNNING"]
       ])
       // Delete polls GetSessionDetail every second until FINISH (5 s after the request).
-      assert.deepStrictEqual(del.map((p) => p.status), ["DELETING", "DELETING", "DELETING", "DELETING", "DELETING", "FINISH"])
+      assert.deepStrictEqual(del.map((p) => p.status), [
+        "DELETING",
+        "DELETING",
+        "DELETING",
+        "DELETING",
+        "DELETING",
+        "FINISH"
+      ])
       assert.deepStrictEqual(del.map((p) => Duration.toMillis(p.elapsed)), [0, 1000, 2000, 3000, 4000, 5000])
       assert.strictEqual(reports.length, resume.length + del.length)
     }).pipe(Effect.provide(timed)))

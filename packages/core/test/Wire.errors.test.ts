@@ -3,17 +3,18 @@
 // real client (an error envelope with the code comes back as the typed error,
 // its id read from the request field the rule names). Codes an action does not
 // declare stay ApiError.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as Internal from "@effect-agentbay/core/internal/agentBayClient"
 import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireContext from "@effect-agentbay/core/WireContext"
 import * as WireNetwork from "@effect-agentbay/core/WireNetwork"
 import * as WireSession from "@effect-agentbay/core/WireSession"
 import * as WireVolume from "@effect-agentbay/core/WireVolume"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+
 import * as Fixtures from "./fixtures.js"
 
 const all: ReadonlyArray<Wire.AnyAction> = [
@@ -49,7 +50,10 @@ const expected: Readonly<Record<string, ReadonlyArray<readonly [string, string]>
   GetLink: [[Wire.Code.SessionNotFound, session]],
   CallMcpTool: [[Wire.Code.SessionNotFound, session], [Wire.Code.InvalidStatus, state("callMcpTool")]],
   ListMcpTools: [],
-  SyncContext: [[Wire.Code.SessionNotFound, session], ...contextCodes("ContextId"), [Wire.Code.InvalidStatus, state("syncContext")]],
+  SyncContext: [[Wire.Code.SessionNotFound, session], ...contextCodes("ContextId"), [
+    Wire.Code.InvalidStatus,
+    state("syncContext")
+  ]],
   GetContextInfo: [[Wire.Code.SessionNotFound, session], ...contextCodes("ContextId")],
   // By id or by name: the first given names it.
   GetContext: contextCodes("ContextId,Name"),
@@ -99,10 +103,13 @@ const form: Record<string, string> = {
 const paramsOf = (action: Wire.AnyAction) => Schema.decodeUnknownSync(action.params)(form)
 
 const errorEnvelope = (code: string) =>
-  new Response(JSON.stringify({ RequestId: "r-err", Success: false, Code: code, Message: "refused", HttpStatusCode: 400 }), {
-    status: 400,
-    headers: { "content-type": "application/json" }
-  })
+  new Response(
+    JSON.stringify({ RequestId: "r-err", Success: false, Code: code, Message: "refused", HttpStatusCode: 400 }),
+    {
+      status: 400,
+      headers: { "content-type": "application/json" }
+    }
+  )
 
 // The real client's generic call over a server that answers every request with `code`.
 const callWith = (action: Wire.AnyAction, code: string) =>
@@ -127,7 +134,9 @@ describe("Wire: error codes by declaration", () => {
   it("every action that names a session maps the not-found code", () => {
     for (const action of all) {
       const fields = Object.keys((action.params as unknown as { readonly fields?: object }).fields ?? {})
-      if (fields.includes("SessionId") && !sessionFilters.includes(action.name)) assert.isDefined(Wire.ruleFor(action, Wire.Code.SessionNotFound), action.name)
+      if (fields.includes("SessionId") && !sessionFilters.includes(action.name)) {
+        assert.isDefined(Wire.ruleFor(action, Wire.Code.SessionNotFound), action.name)
+      }
     }
   })
 

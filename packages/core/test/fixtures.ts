@@ -1,6 +1,8 @@
 // Golden wire fixtures (spec/fixtures at the repo root): loading, placeholder
 // substitution, a replaying HttpClient that records what we send, and the request
 // comparison the golden tests use. Test helper only.
+import { readFileSync } from "node:fs"
+
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -8,7 +10,6 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
-import { readFileSync } from "node:fs"
 
 // The recordings of the official client's requests, carried in the repo (spec/fixtures).
 const dir = new URL("../../../spec/fixtures/", import.meta.url)
@@ -256,4 +257,5 @@ export const fieldsOf = (request: Recorded): ReadonlyMap<string, string> =>
   new Map([...request.query, ...(request.form ?? [])])
 
 /** The parsed `Args` of a recorded CallMcpTool. */
-export const argsOf = (request: Recorded): Record<string, unknown> => JSON.parse(fieldsOf(request).get("Args") ?? "null")
+export const argsOf = (request: Recorded): Record<string, unknown> =>
+  JSON.parse(fieldsOf(request).get("Args") ?? "null")

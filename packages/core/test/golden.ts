@@ -1,13 +1,14 @@
 // Golden test helpers for the context, volume and network fixtures: the real
 // AgentBay layer over a replaying HttpClient (responses in order, requests
 // recorded), and small readers of fixtures and outcomes. Test helper only.
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+
 import * as Fixtures from "./fixtures.js"
 
 /** The SDK against a fake HTTP server that answers with `responses` in order. No ownership stamps. */
@@ -34,7 +35,8 @@ export const responses = (fixture: Fixtures.Fixture) => fixture.exchanges.map((e
 
 export const body = (response: Fixtures.FixtureResponse) => response.body as Record<string, any>
 
-export const requestId = (fixture: Fixtures.Fixture, i: number) => body(fixture.exchanges[i]!.response).RequestId as string
+export const requestId = (fixture: Fixtures.Fixture, i: number) =>
+  body(fixture.exchanges[i]!.response).RequestId as string
 
 /** The fixture's `result`, as the official client returned it. */
 export const result = (fixture: Fixtures.Fixture) => fixture.result as Record<string, any>

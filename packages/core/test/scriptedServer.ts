@@ -1,12 +1,12 @@
 // Test helper: an HttpClient answered by a handler the test writes (a small
 // stateful server in memory), recording every request with its fields and its
 // body bytes (stream bodies collected), and the AgentBay layer over it.
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as WireContext from "@effect-agentbay/core/WireContext"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import * as WireContext from "@effect-agentbay/core/WireContext"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

@@ -35,7 +35,7 @@ export class RecordingSpan implements Tracer.Span {
     this.events.push([name, attributes])
   }
   addLinks(links: ReadonlyArray<Tracer.SpanLink>) {
-    this.links.push(...links)
+    for (const link of links) this.links.push(link)
   }
   /** Everything the span would export, as text. */
   dump(): string {
@@ -57,4 +57,3 @@ export const recordingTracer = () => {
   })
   return { spans, tracer }
 }
-

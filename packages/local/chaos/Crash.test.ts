@@ -25,8 +25,8 @@ import {
   type Proc,
   processesUnder,
   processTable,
-  rng,
   type Rng,
+  rng,
   seedOf,
   send,
   serveChild,
@@ -88,7 +88,9 @@ const worker = (w: number, r: Rng, model: Model, server: ChildServer, agent: htt
     let counter = 0
     while (!stop()) {
       const mine = [...model.sessions.values()].filter((k) => k.worker === w && k.confirmed.status !== "GONE")
-      const choice = mine.length < 3 || r.chance(0.25) ? "create" : r.pick(["labels", "labels", "pause", "resume", "delete"] as const)
+      const choice = mine.length < 3 || r.chance(0.25)
+        ? "create"
+        : r.pick(["labels", "labels", "pause", "resume", "delete"] as const)
       counter++
       model.requests++
       if (choice === "create") {
@@ -144,7 +146,13 @@ const worker = (w: number, r: Rng, model: Model, server: ChildServer, agent: htt
   })
 
 const statusOf = (wire: string): Status | "OTHER" =>
-  wire === "RUNNING" ? "RUNNING" : wire === "PAUSED" ? "PAUSED" : wire === "DELETED" || wire === "FINISH" ? "GONE" : "OTHER"
+  wire === "RUNNING"
+    ? "RUNNING"
+    : wire === "PAUSED"
+    ? "PAUSED"
+    : wire === "DELETED" || wire === "FINISH"
+    ? "GONE"
+    : "OTHER"
 
 const sameLabels = (a: Labels, b: Labels) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort())
@@ -157,8 +165,14 @@ const verify = (model: Model, server: ChildServer, agent: http.Agent, dataDir: s
     const live = new Map<string, Labels>()
     let token = ""
     for (let page = 0; page < 100; page++) {
-      const answer = yield* post(agent, server, "ListSession", { MaxResults: "100", ...(token ? { NextToken: token } : {}) })
-      assert.isTrue(ok(answer), `ListSession after the restart: ${answer._tag === "Response" ? answer.text : answer._tag}`)
+      const answer = yield* post(agent, server, "ListSession", {
+        MaxResults: "100",
+        ...(token ? { NextToken: token } : {})
+      })
+      assert.isTrue(
+        ok(answer),
+        `ListSession after the restart: ${answer._tag === "Response" ? answer.text : answer._tag}`
+      )
       const body = jsonOf(answer)
       for (const item of body.Data as Array<{ SessionId: string }>) live.set(item.SessionId, {})
       token = body.NextToken ?? ""
@@ -177,12 +191,16 @@ const verify = (model: Model, server: ChildServer, agent: http.Agent, dataDir: s
       const allowed = k.inflight === undefined ? [k.confirmed] : [k.confirmed, k.inflight]
       const got = yield* post(agent, server, "GetSession", { SessionId: k.id })
       if (!ok(got)) {
-        problems.push(`${k.id}: acknowledged, GetSession answers ${got._tag === "Response" ? got.text.slice(0, 120) : got._tag}`)
+        problems.push(
+          `${k.id}: acknowledged, GetSession answers ${got._tag === "Response" ? got.text.slice(0, 120) : got._tag}`
+        )
         continue
       }
       const status = statusOf(jsonOf(got).Data.Status)
       const labels = live.get(k.id)
-      const match = allowed.find((s) => s.status === status && (status === "GONE" || (labels !== undefined && sameLabels(labels, s.labels))))
+      const match = allowed.find((s) =>
+        s.status === status && (status === "GONE" || (labels !== undefined && sameLabels(labels, s.labels)))
+      )
       if (match === undefined) {
         problems.push(
           `${k.id}: is ${jsonOf(got).Data.Status} ${JSON.stringify(labels)}, expected one of ${JSON.stringify(allowed)}`
@@ -200,7 +218,12 @@ const verify = (model: Model, server: ChildServer, agent: http.Agent, dataDir: s
         problems.push(`${id}: live, but no request created it (${JSON.stringify(labels)})`)
         continue
       }
-      model.sessions.set(id, { id, worker: Number(labels.worker), confirmed: { status: "RUNNING", labels }, inflight: undefined })
+      model.sessions.set(id, {
+        id,
+        worker: Number(labels.worker),
+        confirmed: { status: "RUNNING", labels },
+        inflight: undefined
+      })
     }
     model.cutCreates.length = 0
     // Trees: one per live session, none else.
@@ -221,63 +244,67 @@ const verify = (model: Model, server: ChildServer, agent: http.Agent, dataDir: s
     return { problems, live: live.size, trees: trees.length }
   })
 
-it.live("SIGKILL under load, restart on the same data dir: acknowledged state is there, nothing half-written, no stray sandbox", () =>
-  Effect.gen(function*() {
-    const seed = seedOf("crash")
-    const r = rng(seed)
-    const dataDir = yield* tempDir("agentbay-chaos-crash-")
-    const model: Model = { sessions: new Map(), cutCreates: [], acknowledged: 0, requests: 0 }
-    let server = yield* serveChild(dataDir, serverArgs)
-    const problems: Array<string> = []
-    const stats: Array<Record<string, unknown>> = []
-    for (let round = 1; round <= rounds; round++) {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: workers })
-      let stopped = false
-      const load = yield* Effect.fork(Effect.forEach(
-        Array.from({ length: workers }, (_, w) => w),
-        (w) => worker(w, rng(seed + round * 100 + w), model, server, agent, () => stopped),
-        { concurrency: "unbounded", discard: true }
-      ))
-      const loadMs = r.between(1_500, 4_000)
-      yield* Effect.sleep(`${loadMs} millis`)
-      // The kill: what the server runs is noted just before, what works in the data dir just after.
-      const before = descendants(server.child.pid!)
-      const acknowledgedAtKill = model.acknowledged
-      server.child.kill("SIGKILL")
-      const table = processTable()
-      const bwraps = processesUnder(dataDir)
-      const suspects: Array<Proc> = [...before, ...bwraps, ...bwraps.flatMap((p) => descendants(p.pid, table))]
-      yield* stopChild(server.child, "SIGKILL")
-      stopped = true
-      yield* Effect.fromFiber(load)
-      agent.destroy()
-      // Restart on the same data dir.
-      server = yield* serveChild(dataDir, serverArgs)
-      const gone = yield* eventually(() => suspects.every((p) => !stillAlive(p)), 5_000)
-      const survivors = suspects.filter(stillAlive)
-      const ownNow = new Set([server.child.pid!, ...descendants(server.child.pid!).map((p) => p.pid)])
-      const foreign = processesUnder(dataDir).filter((p) => !ownNow.has(p.pid))
-      const check = new http.Agent({ keepAlive: true, maxSockets: 4 })
-      const result = yield* verify(model, server, check, dataDir)
-      check.destroy()
-      const names = (ps: ReadonlyArray<Proc>) => ps.map((p) => `${p.pid} (${p.name})`).join(", ")
-      if (!gone) problems.push(`round ${round}: processes of the killed server still run: ${names(survivors)}`)
-      if (foreign.length > 0) {
-        problems.push(`round ${round}: processes under the data dir not of the new server: ${names(foreign)}`)
+it.live(
+  "SIGKILL under load, restart on the same data dir: acknowledged state is there, nothing half-written, no stray sandbox",
+  () =>
+    Effect.gen(function*() {
+      const seed = seedOf("crash")
+      const r = rng(seed)
+      const dataDir = yield* tempDir("agentbay-chaos-crash-")
+      const model: Model = { sessions: new Map(), cutCreates: [], acknowledged: 0, requests: 0 }
+      let server = yield* serveChild(dataDir, serverArgs)
+      const problems: Array<string> = []
+      const stats: Array<Record<string, unknown>> = []
+      for (let round = 1; round <= rounds; round++) {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: workers })
+        let stopped = false
+        const load = yield* Effect.fork(Effect.forEach(
+          Array.from({ length: workers }, (_, w) => w),
+          (w) => worker(w, rng(seed + round * 100 + w), model, server, agent, () => stopped),
+          { concurrency: "unbounded", discard: true }
+        ))
+        const loadMs = r.between(1_500, 4_000)
+        yield* Effect.sleep(`${loadMs} millis`)
+        // The kill: what the server runs is noted just before, what works in the data dir just after.
+        const before = descendants(server.child.pid!)
+        const acknowledgedAtKill = model.acknowledged
+        server.child.kill("SIGKILL")
+        const table = processTable()
+        const bwraps = processesUnder(dataDir)
+        const suspects: Array<Proc> = [...before, ...bwraps, ...bwraps.flatMap((p) => descendants(p.pid, table))]
+        yield* stopChild(server.child, "SIGKILL")
+        stopped = true
+        yield* Effect.fromFiber(load)
+        agent.destroy()
+        // Restart on the same data dir.
+        server = yield* serveChild(dataDir, serverArgs)
+        const gone = yield* eventually(() => suspects.every((p) => !stillAlive(p)), 5_000)
+        const survivors = suspects.filter(stillAlive)
+        const ownNow = new Set([server.child.pid!, ...descendants(server.child.pid!).map((p) => p.pid)])
+        const foreign = processesUnder(dataDir).filter((p) => !ownNow.has(p.pid))
+        const check = new http.Agent({ keepAlive: true, maxSockets: 4 })
+        const result = yield* verify(model, server, check, dataDir)
+        check.destroy()
+        const names = (ps: ReadonlyArray<Proc>) => ps.map((p) => `${p.pid} (${p.name})`).join(", ")
+        if (!gone) problems.push(`round ${round}: processes of the killed server still run: ${names(survivors)}`)
+        if (foreign.length > 0) {
+          problems.push(`round ${round}: processes under the data dir not of the new server: ${names(foreign)}`)
+        }
+        for (const p of result.problems) problems.push(`round ${round}: ${p}`)
+        stats.push({
+          round,
+          loadMs,
+          requests: model.requests,
+          acknowledged: acknowledgedAtKill,
+          live: result.live,
+          trees: result.trees,
+          processesAtKill: before.length,
+          survivors: survivors.length
+        })
       }
-      problems.push(...result.problems.map((p) => `round ${round}: ${p}`))
-      stats.push({
-        round,
-        loadMs,
-        requests: model.requests,
-        acknowledged: acknowledgedAtKill,
-        live: result.live,
-        trees: result.trees,
-        processesAtKill: before.length,
-        survivors: survivors.length
-      })
-    }
-    figure("crash", { rounds: stats, problems: problems.length })
-    assert.isAbove(model.acknowledged, 20, "the load got work done")
-    assert.deepStrictEqual(problems, [], "after each restart the data dir holds exactly what was acknowledged")
-  }).pipe(Effect.scoped), 120_000)
+      figure("crash", { rounds: stats, problems: problems.length })
+      assert.isAbove(model.acknowledged, 20, "the load got work done")
+      assert.deepStrictEqual(problems, [], "after each restart the data dir holds exactly what was acknowledged")
+    }).pipe(Effect.scoped),
+  120_000
+)

@@ -10,7 +10,9 @@
 import * as McpTool from "@effect-agentbay/core/McpTool"
 import { labelLimits } from "@effect-agentbay/core/Session"
 import * as WireContext from "@effect-agentbay/core/WireContext"
+import * as WireNetwork from "@effect-agentbay/core/WireNetwork"
 import * as WireSession from "@effect-agentbay/core/WireSession"
+import * as WireVolume from "@effect-agentbay/core/WireVolume"
 import { assert, describe, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
@@ -80,10 +82,26 @@ const declared: Record<string, Record<string, FieldKind>> = {
   CallMcpTool: { SessionId: "id", Name: "tool", Args: "args", Server: "text", AutoGenSession: "bool" },
   ListMcpTools: { ImageId: "text" },
   SyncContext: { SessionId: "id", ContextId: "text", Path: "text", Mode: "text" },
-  GetContextInfo: { SessionId: "id", ContextId: "text", Path: "text", TaskType: "text" }
+  GetContextInfo: { SessionId: "id", ContextId: "text", Path: "text", TaskType: "text" },
+  GetContext: { Name: "text", ContextId: "text", AllowCreate: "bool", LoginRegionId: "text" },
+  ListContexts: { MaxResults: "int", NextToken: "text", SessionId: "id" },
+  ModifyContext: { Id: "text", Name: "text" },
+  DeleteContext: { Id: "text" },
+  ClearContext: { Id: "text" },
+  GetContextFileUploadUrl: { ContextId: "text", FilePath: "text" },
+  GetContextFileDownloadUrl: { ContextId: "text", FilePath: "text" },
+  DeleteContextFile: { ContextId: "text", FilePath: "text" },
+  DescribeContextFiles: { ContextId: "text", ParentFolderPath: "text", PageNumber: "int", PageSize: "int" },
+  GetAndLoadInternalContext: { SessionId: "id", "ContextTypes.1": "text" },
+  GetVolume: { VolumeName: "text", ImageId: "text", AllowCreate: "bool" },
+  ListVolumes: { ImageId: "text", MaxResults: "int", NextToken: "text", VolumeName: "text", "VolumeIds.1": "text" },
+  DeleteVolume: { VolumeId: "text" },
+  CreateNetwork: { NetworkId: "text", LoginRegionId: "text" },
+  DescribeNetwork: { NetworkId: "text" }
 }
 
-const declaredNames = [...WireSession.actions, ...WireContext.actions].map((a) => a.name)
+const declaredNames = [...WireSession.actions, ...WireContext.actions, ...WireVolume.actions, ...WireNetwork.actions]
+  .map((a) => a.name)
 
 const fc = FastCheck
 
@@ -173,7 +191,11 @@ const labels: FastCheck.Arbitrary<Value> = fc.oneof(
 
 const persistence: FastCheck.Arbitrary<Value> = fc.oneof(
   {
-    arbitrary: fc.record({ ContextId: text, Path: text, Policy: fc.oneof(fc.json(), invalidJson, deepJson.map((d) => d.text)) }, {
+    arbitrary: fc.record({
+      ContextId: text,
+      Path: text,
+      Policy: fc.oneof(fc.json(), invalidJson, deepJson.map((d) => d.text))
+    }, {
       requiredKeys: []
     }).map((item) => ({ text: JSON.stringify([item]) })),
     weight: 3
@@ -295,7 +317,8 @@ const pct = (s: string) => {
   }
   return out
 }
-const encode = (fields: ReadonlyArray<readonly [string, string]>) => fields.map(([k, v]) => `${pct(k)}=${pct(v)}`).join("&")
+const encode = (fields: ReadonlyArray<readonly [string, string]>) =>
+  fields.map(([k, v]) => `${pct(k)}=${pct(v)}`).join("&")
 
 interface Generated {
   readonly via: "http" | "raw"
@@ -312,7 +335,15 @@ interface Generated {
 const actionName = fc.oneof(
   { arbitrary: fc.constantFrom(...Object.keys(declared)), weight: 12 },
   {
-    arbitrary: fc.constantFrom("GetAdbLink", "CreateSession", "listsession", "ListSession ", "__proto__", "constructor", ""),
+    arbitrary: fc.constantFrom(
+      "GetAdbLink",
+      "CreateSession",
+      "listsession",
+      "ListSession ",
+      "__proto__",
+      "constructor",
+      ""
+    ),
     weight: 1
   },
   { arbitrary: text, weight: 1 }
@@ -341,7 +372,10 @@ const httpRequest = (ids: FastCheck.Arbitrary<string>): FastCheck.Arbitrary<Gene
       ),
       path: fc.oneof(
         { arbitrary: fc.constant("/"), weight: 30 },
-        { arbitrary: fc.constantFrom("/x", "//", "/resource/abc", "/link/x", "/link/x/port/1", "/%zz", "/..%2f"), weight: 1 }
+        {
+          arbitrary: fc.constantFrom("/x", "//", "/resource/abc", "/link/x", "/link/x/port/1", "/%zz", "/..%2f"),
+          weight: 1
+        }
       ),
       contentType: fc.oneof(
         { arbitrary: fc.constant<string | undefined>(formType["content-type"]), weight: 20 },
@@ -373,16 +407,20 @@ const httpRequest = (ids: FastCheck.Arbitrary<string>): FastCheck.Arbitrary<Gene
       if (value.note !== undefined) notes.push(`${name}: ${value.note}`)
     }
     for (const [k, v] of Object.entries(g.extra)) own.push([k, v])
-    const keyField: Array<readonly [string, string]> = g.authorization === undefined ? [] : [["Authorization", g.authorization]]
+    const keyField: Array<readonly [string, string]> = g.authorization === undefined
+      ? []
+      : [["Authorization", g.authorization]]
     const method = g.method
     const allInQuery = method === "GET" || g.placement === "query"
     const queryFields: Array<readonly [string, string]> = [["Action", g.action]]
     const bodyFields: Array<readonly [string, string]> = []
-    if (allInQuery) queryFields.push(...keyField, ...own)
-    else if (g.placement === "split") {
-      queryFields.push(...keyField)
-      bodyFields.push(...own)
-    } else bodyFields.push(...keyField, ...own)
+    const [keyTo, ownTo] = allInQuery
+      ? [queryFields, queryFields]
+      : g.placement === "split"
+      ? [queryFields, bodyFields]
+      : [bodyFields, bodyFields]
+    for (const field of keyField) keyTo.push(field)
+    for (const field of own) ownTo.push(field)
     let body: Uint8Array | string | undefined = method === "GET" ? undefined : encode(bodyFields)
     if (method !== "GET" && g.body === "bytes") {
       body = g.noise
@@ -429,11 +467,16 @@ const rawRequest: FastCheck.Arbitrary<Generated> = fc.record({
     case 0:
       return raw("HTTP/1.1 without Host", rawPost("ListSession", { Authorization: auth }, []))
     case 1:
-      return raw("HTTP/1.0 without Host", rawPost("ListSession", { Authorization: auth }, []).replace("HTTP/1.1", "HTTP/1.0"))
+      return raw(
+        "HTTP/1.0 without Host",
+        rawPost("ListSession", { Authorization: auth }, []).replace("HTTP/1.1", "HTTP/1.0")
+      )
     case 2:
       return raw(
         "Content-Length and Transfer-Encoding both",
-        `${line}\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${fields.length.toString(16)}\r\n${fields}\r\n0\r\n\r\n`
+        `${line}\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${
+          fields.length.toString(16)
+        }\r\n${fields}\r\n0\r\n\r\n`
       )
     case 3:
       return raw(
@@ -443,13 +486,17 @@ const rawRequest: FastCheck.Arbitrary<Generated> = fc.record({
     case 4:
       return raw(
         "truncated body, then FIN",
-        `${line}\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${fields.length + 100}\r\n\r\n${fields}`,
+        `${line}\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${
+          fields.length + 100
+        }\r\n\r\n${fields}`,
         true
       )
     case 5:
       return raw(
         "truncated chunked body, then FIN",
-        `${line}\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${(fields.length + 50).toString(16)}\r\n${fields}`,
+        `${line}\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${
+          (fields.length + 50).toString(16)
+        }\r\n${fields}`,
         true
       )
     case 6:
@@ -460,15 +507,22 @@ const rawRequest: FastCheck.Arbitrary<Generated> = fc.record({
     case 7:
       return raw(
         `${size} KiB query`,
-        `POST /?Action=ListSession&Pad=${"a".repeat(size * 1024)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${fields.length}\r\nConnection: close\r\n\r\n${fields}`
+        `POST /?Action=ListSession&Pad=${
+          "a".repeat(size * 1024)
+        } HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${fields.length}\r\nConnection: close\r\n\r\n${fields}`
       )
     case 8:
       return raw(
         `${size} KiB header`,
-        `${line}\r\nHost: x\r\nX-Pad: ${"a".repeat(size * 1024)}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${fields.length}\r\nConnection: close\r\n\r\n${fields}`
+        `${line}\r\nHost: x\r\nX-Pad: ${
+          "a".repeat(size * 1024)
+        }\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${fields.length}\r\nConnection: close\r\n\r\n${fields}`
       )
     case 9:
-      return raw("malformed path /%zz", rawPost("ListSession", { Authorization: auth }).replace("POST /?", "POST /%zz?"))
+      return raw(
+        "malformed path /%zz",
+        rawPost("ListSession", { Authorization: auth }).replace("POST /?", "POST /%zz?")
+      )
     case 10:
       return raw("request line garbage", "GARBAGE\r\n\r\n")
     case 11:
@@ -503,82 +557,99 @@ const expectRefused = (answer: Answer) => {
 }
 
 layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("bad input", (it) => {
-  it.effect(`${requestCount} fuzzed requests: each answered in time with a well-formed envelope, never a 5xx`, () =>
-    Effect.gen(function*() {
-      assert.deepStrictEqual(Object.keys(declared).sort(), [...declaredNames].sort(), "every declared action is fuzzed")
-      const info = yield* AgentBayLocal.Info
-      const port = info.port
-      // A few real sessions, so that the fuzzer reaches past the id checks.
-      const pool = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => i), (i) =>
-        Effect.map(post(port, "CreateMcpSession", { Labels: JSON.stringify({ pool: String(i) }) }), (a) => {
-          assert.isUndefined(envelopeViolation(a))
-          return jsonOf(a).Data.SessionId as string
-        }))
-      const ids = fc.oneof(
-        { arbitrary: fc.constantFrom(...pool), weight: 6 },
-        { arbitrary: fc.constantFrom("local-000000000000000000000000", `${pool[0]}\u0000`, `${pool[0]}/../x`), weight: 1 },
-        { arbitrary: text, weight: 3 }
-      )
-      const seed = seedOf("fuzz")
-      const rawShare = 0.06
-      const rawCount = Math.round(requestCount * rawShare)
-      const generated = [
-        ...fc.sample(httpRequest(ids), { numRuns: requestCount - rawCount, seed }),
-        ...fc.sample(rawRequest, { numRuns: rawCount, seed: seed + 1 })
-      ]
-      const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
-      const started = Date.now()
-      const statuses = new Map<string, number>()
-      const violations = new Map<string, { count: number; example: string }>()
-      let slowest = 0
-      yield* Effect.forEach(generated, (g) =>
-        Effect.map(
-          g.via === "http"
-            ? send(agent, port, g.request!(), answerBoundMs)
-            : rawExchange(port, g.bytes!, { halfClose: g.halfClose, timeoutMs: answerBoundMs }),
-          (answer) => {
-            slowest = Math.max(slowest, answer.ms)
-            const status = answer._tag === "Response" ? String(answer.status) : answer._tag
-            statuses.set(status, (statuses.get(status) ?? 0) + 1)
-            const violation = envelopeViolation(answer)
-            if (violation !== undefined) {
-              // Grouped by what went wrong and the kind of request (its notes, not its values).
-              const group = `${violation.replace(/"[^"]*"/g, "\"…\"").slice(0, 90)} <- ${g.traits}`
-              const seen = violations.get(group)
-              if (seen === undefined) violations.set(group, { count: 1, example: g.label })
-              else seen.count++
+  it.effect(
+    `${requestCount} fuzzed requests: each answered in time with a well-formed envelope, never a 5xx`,
+    () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(
+          Object.keys(declared).sort(),
+          [...declaredNames].sort(),
+          "every declared action is fuzzed"
+        )
+        const info = yield* AgentBayLocal.Info
+        const port = info.port
+        // A few real sessions, so that the fuzzer reaches past the id checks.
+        const pool = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => i), (i) =>
+          Effect.map(post(port, "CreateMcpSession", { Labels: JSON.stringify({ pool: String(i) }) }), (a) => {
+            assert.isUndefined(envelopeViolation(a))
+            return jsonOf(a).Data.SessionId as string
+          }))
+        const ids = fc.oneof(
+          { arbitrary: fc.constantFrom(...pool), weight: 6 },
+          {
+            arbitrary: fc.constantFrom("local-000000000000000000000000", `${pool[0]}\u0000`, `${pool[0]}/../x`),
+            weight: 1
+          },
+          { arbitrary: text, weight: 3 }
+        )
+        const seed = seedOf("fuzz")
+        const rawShare = 0.06
+        const rawCount = Math.round(requestCount * rawShare)
+        const generated = [
+          ...fc.sample(httpRequest(ids), { numRuns: requestCount - rawCount, seed }),
+          ...fc.sample(rawRequest, { numRuns: rawCount, seed: seed + 1 })
+        ]
+        const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+        const started = Date.now()
+        const statuses = new Map<string, number>()
+        const violations = new Map<string, { count: number; example: string }>()
+        let slowest = 0
+        yield* Effect.forEach(generated, (g) =>
+          Effect.map(
+            g.via === "http"
+              ? send(agent, port, g.request!(), answerBoundMs)
+              : rawExchange(port, g.bytes!, { halfClose: g.halfClose, timeoutMs: answerBoundMs }),
+            (answer) => {
+              slowest = Math.max(slowest, answer.ms)
+              const status = answer._tag === "Response" ? String(answer.status) : answer._tag
+              statuses.set(status, (statuses.get(status) ?? 0) + 1)
+              const violation = envelopeViolation(answer)
+              if (violation !== undefined) {
+                // Grouped by what went wrong and the kind of request (its notes, not its values).
+                const group = `${violation.replace(/"[^"]*"/g, "\"…\"").slice(0, 90)} <- ${g.traits}`
+                const seen = violations.get(group)
+                if (seen === undefined) {
+                  violations.set(group, { count: 1, example: g.label })
+                } else seen.count++
+              }
             }
-          }
-        ), { concurrency, discard: true })
-      agent.destroy()
-      const elapsed = Date.now() - started
-      figure("fuzz", {
-        requests: generated.length,
-        raw: rawCount,
-        seconds: elapsed / 1000,
-        slowestMs: slowest,
-        statuses: Object.fromEntries([...statuses].sort()),
-        violations: [...violations.values()].reduce((n, v) => n + v.count, 0)
-      })
-      const byCount = [...violations].sort((a, b) => b[1].count - a[1].count)
-      for (const [group, v] of byCount) console.log(`[chaos] fuzz violation x${v.count}: ${group} (e.g. ${v.example})`)
+          ), { concurrency, discard: true })
+        agent.destroy()
+        const elapsed = Date.now() - started
+        figure("fuzz", {
+          requests: generated.length,
+          raw: rawCount,
+          seconds: elapsed / 1000,
+          slowestMs: slowest,
+          statuses: Object.fromEntries([...statuses].sort()),
+          violations: [...violations.values()].reduce((n, v) =>
+            n + v.count, 0)
+        })
+        const byCount = [...violations].sort((a, b) =>
+          b[1].count - a[1].count
+        )
+        for (const [group, v] of byCount) {
+          console.log(`[chaos] fuzz violation x${v.count}: ${group} (e.g. ${v.example})`)
+        }
 
-      // The server still serves, and nothing was written outside the session trees.
-      const after = yield* post(port, "ListSession", { MaxResults: "1" })
-      assert.isUndefined(envelopeViolation(after))
-      assert.strictEqual(after._tag === "Response" && after.status, 200)
-      const top = Fs.readdirSync(info.dataDir).filter((f) => !/^agentbay\.db(-wal|-shm|-journal)?$/.test(f))
-      assert.deepStrictEqual(top.filter((f) => f !== "server.json").sort(), ["sandboxes"])
-      for (const id of Fs.readdirSync(Path.join(info.dataDir, "sandboxes"))) {
-        assert.deepStrictEqual(Fs.readdirSync(Path.join(info.dataDir, "sandboxes", id)).sort(), ["home", "tmp"])
-      }
-      assert.isAtLeast(generated.length, 10_000)
-      assert.deepStrictEqual(
-        byCount.map(([group, v]) => `x${v.count} ${group}`),
-        [],
-        "every answer is a well-formed 2xx/4xx envelope in time"
-      )
-    }), { timeout: 150_000 })
+        // The server still serves, and nothing was written outside the session trees.
+        const after = yield* post(port, "ListSession", { MaxResults: "1" })
+        assert.isUndefined(envelopeViolation(after))
+        assert.strictEqual(after._tag === "Response" && after.status, 200)
+        const top = Fs.readdirSync(info.dataDir).filter((f) => !/^agentbay\.db(-wal|-shm|-journal)?$/.test(f))
+        assert.deepStrictEqual(top.filter((f) => f !== "server.json").sort(), ["sandboxes"])
+        for (const id of Fs.readdirSync(Path.join(info.dataDir, "sandboxes"))) {
+          assert.deepStrictEqual(Fs.readdirSync(Path.join(info.dataDir, "sandboxes", id)).sort(), ["home", "tmp"])
+        }
+        assert.isAtLeast(generated.length, 10_000)
+        assert.deepStrictEqual(
+          byCount.map(([group, v]) => `x${v.count} ${group}`),
+          [],
+          "every answer is a well-formed 2xx/4xx envelope in time"
+        )
+      }),
+    { timeout: 150_000 }
+  )
 
   describe("edge cases, one by one (an envelope and a 4xx each)", () => {
     const deep = nested(6_000, 1)
@@ -620,20 +691,53 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("bad input"
     }
 
     const rawCases: ReadonlyArray<readonly [string, (port: number) => string, boolean]> = [
-      ["a malformed path: /%zz", () => rawPost("ListSession", { Authorization: auth }).replace("POST /?", "POST /%zz?"), false],
+      [
+        "a malformed path: /%zz",
+        () => rawPost("ListSession", { Authorization: auth }).replace("POST /?", "POST /%zz?"),
+        false
+      ],
       ["HTTP/1.1 without a Host header", () => rawPost("ListSession", { Authorization: auth }, []), false],
-      ["a 20 KiB query", () => rawPost("ListSession", { Authorization: auth }).replace("Action=", `Pad=${"a".repeat(20 * 1024)}&Action=`), false],
-      ["a 20 KiB header", () => rawPost("ListSession", { Authorization: auth }, ["Host: x", `X-Pad: ${"a".repeat(20 * 1024)}`]), false],
-      ["a truncated body (Content-Length 100 more than sent), then FIN", () =>
-        rawPost("ListSession", { Authorization: auth }).replace(/Content-Length: (\d+)/, (_, n) => `Content-Length: ${Number(n) + 100}`), true],
+      [
+        "a 20 KiB query",
+        () =>
+          rawPost("ListSession", { Authorization: auth }).replace("Action=", `Pad=${"a".repeat(20 * 1024)}&Action=`),
+        false
+      ],
+      [
+        "a 20 KiB header",
+        () => rawPost("ListSession", { Authorization: auth }, ["Host: x", `X-Pad: ${"a".repeat(20 * 1024)}`]),
+        false
+      ],
+      [
+        "a truncated body (Content-Length 100 more than sent), then FIN",
+        () =>
+          rawPost("ListSession", { Authorization: auth }).replace(
+            /Content-Length: (\d+)/,
+            (_, n) => `Content-Length: ${Number(n) + 100}`
+          ),
+        true
+      ],
       ["Content-Length and Transfer-Encoding: chunked both", () => {
         const body = form({ Authorization: auth })
-        return `POST /?Action=ListSession HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+        return `POST /?Action=ListSession HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${
+          body.length.toString(16)
+        }\r\n${body}\r\n0\r\n\r\n`
       }, false],
-      ["two different Content-Length values", () =>
-        rawPost("ListSession", { Authorization: auth }).replace("Connection: close", "Content-Length: 3\r\nConnection: close"), false],
-      ["an invalid chunk size", () =>
-        `POST /?Action=ListSession HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`, false],
+      [
+        "two different Content-Length values",
+        () =>
+          rawPost("ListSession", { Authorization: auth }).replace(
+            "Connection: close",
+            "Content-Length: 3\r\nConnection: close"
+          ),
+        false
+      ],
+      [
+        "an invalid chunk size",
+        () =>
+          `POST /?Action=ListSession HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`,
+        false
+      ],
       ["a garbage request line", () => "GARBAGE\r\n\r\n", false]
     ]
     for (const [name, bytes, halfClose] of rawCases) {
@@ -656,11 +760,13 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("bad input"
         const longValue = JSON.stringify({ k: "v".repeat(maxValueLength + 1) })
         const atLimit = JSON.stringify({ ["k".repeat(maxKeyLength)]: "v".repeat(maxValueLength) })
         for (const labels of [tooMany, longKey, longValue]) {
-          for (const [action, fields] of [
-            ["CreateMcpSession", { Labels: labels }],
-            ["SetLabel", { SessionId: id, Labels: labels }],
-            ["ListSession", { Labels: labels }]
-          ] as const) {
+          for (
+            const [action, fields] of [
+              ["CreateMcpSession", { Labels: labels }],
+              ["SetLabel", { SessionId: id, Labels: labels }],
+              ["ListSession", { Labels: labels }]
+            ] as const
+          ) {
             const answer = yield* post(port, action, fields)
             expectRefused(answer)
             assert.strictEqual(jsonOf(answer).Code, "InvalidParameter", `${action} ${labels.slice(0, 40)}`)

@@ -10,13 +10,13 @@
 // release makes one delete attempt (by design, house style §9), so such a fault
 // leaks the session; a separate test shows that such a leak is never silent
 // (the warning names the session) and that a sweep removes it.
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { ApiError, TransportError } from "@effect-agentbay/core/AgentBayError"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -173,7 +173,12 @@ const faultable: ReadonlyArray<FakeMethod> = [
 ]
 
 /** Queues a few faults and delays before a workflow starts; they hit whichever calls come next. */
-const injectFake = (backend: AgentBayTest.Backend["Type"], r: Rng, methods: ReadonlyArray<FakeMethod>, counts: Record<string, number>) =>
+const injectFake = (
+  backend: AgentBayTest.Backend["Type"],
+  r: Rng,
+  methods: ReadonlyArray<FakeMethod>,
+  counts: Record<string, number>
+) =>
   Effect.gen(function*() {
     // About one workflow in three meets a fault or a delay, one in ten two of them.
     for (let i = r.chance(0.3) ? (r.chance(0.3) ? 2 : 1) : 0; i > 0; i--) {
@@ -203,205 +208,260 @@ const fakeLayer = (warnings: Layer.Layer<never>) =>
   )
 
 describe("leaks", () => {
-  it.live("the fake: 1,000 scoped workflows under faults and interruptions leave no live session", () =>
-    Effect.gen(function*() {
-      const seed = seedOf("leaks/fake")
-      const r = rng(seed)
-      const bay = yield* AgentBay.AgentBay
-      const backend = yield* AgentBayTest.Backend
-      const plans = Array.from({ length: 1_000 }, (_, n) => plan(r, n))
-      const faults: Record<string, number> = {}
-      const started = Date.now()
-      const outcomes = yield* runAll(bay, plans, 50, injectFake(backend, r, faultable, faults))
-      // Transitions started by the last releases settle within the largest delay.
-      yield* Effect.sleep("200 millis")
-      const live = yield* backend.liveSessions
-      const created = (yield* backend.sessions).length
-      figure("leaks/fake", {
-        workflows: plans.length,
-        sessionsCreated: created,
-        calls: yield* backend.callCount(),
-        faults,
-        outcomes,
-        seconds: (Date.now() - started) / 1000,
-        live: live.length
-      })
-      assert.deepStrictEqual(outcomes.defects, [], "no workflow ends in a defect")
-      assert.isAbove(outcomes.interrupted, 0)
-      assert.isAbove(Object.values(outcomes.failed).reduce((a, b) => a + b, 0), 0)
-      assert.isAbove(created, 500)
-      assert.deepStrictEqual(live.map((s) => `${s.id} ${s.status}`), [], "no live session afterwards")
-    }).pipe(Effect.provide(fakeLayer(captureWarnings().layer))), 120_000)
-
-  it.live("the fake, with faults on the release's delete too: every leak is named in a warning, and a sweep removes it", () => {
-    const warnings = captureWarnings()
-    return Effect.gen(function*() {
-      const seed = seedOf("leaks/fake-delete-faults")
-      const r = rng(seed)
-      const bay = yield* AgentBay.AgentBay
-      const backend = yield* AgentBayTest.Backend
-      const plans = Array.from({ length: 300 }, (_, n) => plan(r, n))
-      const faults: Record<string, number> = {}
-      const methods: ReadonlyArray<FakeMethod> = [...faultable, "deleteSessionAsync", "deleteSessionAsync"]
-      const outcomes = yield* runAll(bay, plans, 50, injectFake(backend, r, methods, faults))
-      yield* Effect.sleep("200 millis")
-      const live = yield* backend.liveSessions
-      const named = warnings.lines.filter((l) => l.includes("could not delete session"))
-      const silent = live.filter((s) => !named.some((l) => l.includes(s.id)))
-      figure("leaks/fake-delete-faults", { workflows: plans.length, faults, leaked: live.length, warnings: named.length })
-      assert.deepStrictEqual(outcomes.defects, [])
-      assert.deepStrictEqual(silent.map((s) => s.id), [], "every leaked session is named in a release warning")
-      // The sweep: list what is left and delete it.
-      // (faults still queued fail some calls of the sweep: it retries)
-      const left = Chunk.toArray(yield* Stream.runCollect(bay.list()).pipe(Effect.retry({ times: 50 })))
-      yield* Effect.forEach(left, (s) => Effect.retry(bay.delete(s.id), { times: 50 }), { concurrency: 8, discard: true })
-      yield* Effect.sleep("200 millis")
-      assert.deepStrictEqual((yield* backend.liveSessions).map((s) => s.id), [])
-    }).pipe(Effect.provide(fakeLayer(warnings.layer)))
-  }, 120_000)
-
-  it.live("the local runtime (bubblewrap): 1,000 scoped workflows under faults and interruptions leave no live session, process or tree", () => {
-    const seed = seedOf("leaks/local")
-    const r = rng(seed)
-    const faults: Record<string, number> = {}
-    const key = Redacted.make("akl-chaos-leaks-0123456789")
-    // Faults between the SDK and the server, decided per request: a transport error or a 503
-    // envelope before sending (nothing reaches the server), a lost response after it (not for
-    // CreateMcpSession: not retried, so that leaks by design), or a delay.
-    const chaos = Layer.effect(
-      HttpClient.HttpClient,
-      Effect.map(HttpClient.HttpClient, (client) =>
-        HttpClient.transform(client, (effect, request) =>
-          Effect.suspend(() => {
-            const action = String(request.headers["x-acs-action"] ?? "")
-            if (!r.chance(0.1)) return effect
-            const kind = r.pick(["transport", "503", "lost", "slow"] as const)
-            const preSendAllowed = action !== "DeleteSessionAsync"
-            const lostAllowed = action !== "CreateMcpSession"
-            const transport = () =>
-              new HttpClientError.RequestError({ request, reason: "Transport", cause: new Error("chaos: injected") })
-            if (kind === "transport" && preSendAllowed) {
-              faults.transport = (faults.transport ?? 0) + 1
-              return Effect.fail(transport())
-            }
-            if (kind === "503" && preSendAllowed) {
-              faults["503"] = (faults["503"] ?? 0) + 1
-              const body = { RequestId: "chaos", Success: false, Code: "ServiceUnavailable", Message: "chaos: injected", HttpStatusCode: 503 }
-              return Effect.succeed(HttpClientResponse.fromWeb(
-                request,
-                new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/json" } })
-              ))
-            }
-            if (kind === "lost" && lostAllowed) {
-              faults.lost = (faults.lost ?? 0) + 1
-              return Effect.flatMap(effect, (response) => Effect.zipRight(Effect.ignore(response.text), Effect.fail(transport())))
-            }
-            faults.slow = (faults.slow ?? 0) + 1
-            return Effect.delay(effect, `${r.between(5, 80)} millis`)
-          })
-        ))
-    ).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    const server = AgentBayLocal.layerServer({ apiKeys: [key], isolation: "bubblewrap", transitionDelay: "50 millis" })
-    const sdk = (http: Layer.Layer<HttpClient.HttpClient>) =>
-      Layer.unwrapEffect(Effect.map(AgentBayLocal.Info, (info) =>
-        AgentBay.layer({ apiKey: key, endpoint: info.endpoint }).pipe(
-          Layer.provide(http),
-          Layer.provide(AgentBay.layerWaits(fastWaits))
-        )))
-    return Effect.gen(function*() {
-      const info = yield* AgentBayLocal.Info
-      const plans = Array.from({ length: 1_000 }, (_, n) => plan(r, n))
-      const started = Date.now()
-      const outcomes = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => runAll(bay, plans, 16)).pipe(
-        Effect.provide(sdk(chaos))
-      )
-      const seconds = (Date.now() - started) / 1000
-      // A client without faults sees what is left.
-      const live = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list())).pipe(
-        Effect.map(Chunk.toArray),
-        Effect.provide(sdk(NodeHttpClient.layerUndici))
-      )
-      const sandboxes = Path.join(info.dataDir, "sandboxes")
-      // Sandboxes are killed and removed before DeleteSessionAsync answers; allow the exits a moment.
-      yield* eventually(() => processesUnder(info.dataDir).length === 0, 5_000)
-      const processes = processesUnder(info.dataDir)
-      const trees = Fs.readdirSync(sandboxes)
-      figure("leaks/local", { workflows: plans.length, faults, outcomes, seconds, live: live.length, processes: processes.length, trees: trees.length })
-      assert.strictEqual(info.isolation.level, "bubblewrap")
-      assert.deepStrictEqual(outcomes.defects, [], "no workflow ends in a defect")
-      assert.isAbove(outcomes.interrupted, 0)
-      assert.deepStrictEqual(live.map((s) => `${s.id} ${s.status}`), [], "no live session afterwards")
-      assert.deepStrictEqual(processes.map((p) => p.pid), [], "no sandbox process afterwards")
-      assert.deepStrictEqual(trees, [], "no sandbox tree afterwards")
-    }).pipe(Effect.provide(server), Effect.provide(captureWarnings().layer))
-  }, 300_000)
-
-  it.live("reap: the sessions of a SIGKILLed client (short ttl) are found and deleted by another process after their expiry", () => {
-    const key = Redacted.make("akl-chaos-reap-0123456789")
-    const server = AgentBayLocal.layerServer({ apiKeys: [key], isolation: "bubblewrap" })
-    const sdk = Layer.unwrapEffect(Effect.map(AgentBayLocal.Info, (info) =>
-      AgentBay.layer({ apiKey: key, endpoint: info.endpoint }).pipe(
-        Layer.provide(NodeHttpClient.layerUndici),
-        Layer.provide(AgentBay.layerWaits(fastWaits))
-      )))
-    const count = 4
-    const ttlSeconds = 3
-    return Effect.gen(function*() {
-      const info = yield* AgentBayLocal.Info
-      const bay = yield* AgentBay.AgentBay
-      // A session of this process, stamped with the default lifetime (1 hour): never reaped here.
-      const mine = yield* bay.create({ labels: { origin: "this-process" } })
-      // The client: creates its sessions, prints their ids, and is killed before any release.
-      const child = spawn(process.execPath, [
-        "--import",
-        "tsx",
-        Path.join(root, "packages/local/chaos/reapChild.ts"),
-        info.endpoint,
-        Redacted.value(key),
-        String(count),
-        `${ttlSeconds} seconds`
-      ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
-      yield* Effect.addFinalizer(() => stopChild(child, "SIGKILL"))
-      const created = yield* Effect.async<ReadonlyArray<string>, Error>((resume) => {
-        let output = ""
-        const timer = setTimeout(() => resume(Effect.fail(new Error(`no ids within 30 s: ${output}`))), 30_000)
-        const read = (chunk: Buffer) => {
-          output += chunk.toString("utf8")
-          const line = output.split("\n").find((l) => l.startsWith("{\"created\""))
-          if (line !== undefined) {
-            clearTimeout(timer)
-            resume(Effect.succeed(JSON.parse(line).created))
-          }
-        }
-        child.stdout!.on("data", read)
-        child.stderr!.on("data", read)
-        child.once("exit", (code) => {
-          clearTimeout(timer)
-          resume(Effect.fail(new Error(`the client exited with ${code}: ${output}`)))
+  it.live(
+    "the fake: 1,000 scoped workflows under faults and interruptions leave no live session",
+    () =>
+      Effect.gen(function*() {
+        const seed = seedOf("leaks/fake")
+        const r = rng(seed)
+        const bay = yield* AgentBay.AgentBay
+        const backend = yield* AgentBayTest.Backend
+        const plans = Array.from({ length: 1_000 }, (_, n) => plan(r, n))
+        const faults: Record<string, number> = {}
+        const started = Date.now()
+        const outcomes = yield* runAll(bay, plans, 50, injectFake(backend, r, faultable, faults))
+        // Transitions started by the last releases settle within the largest delay.
+        yield* Effect.sleep("200 millis")
+        const live = yield* backend.liveSessions
+        const created = (yield* backend.sessions).length
+        figure("leaks/fake", {
+          workflows: plans.length,
+          sessionsCreated: created,
+          calls: yield* backend.callCount(),
+          faults,
+          outcomes,
+          seconds: (Date.now() - started) / 1000,
+          live: live.length
         })
+        assert.deepStrictEqual(outcomes.defects, [], "no workflow ends in a defect")
+        assert.isAbove(outcomes.interrupted, 0)
+        assert.isAbove(Object.values(outcomes.failed).reduce((a, b) => a + b, 0), 0)
+        assert.isAbove(created, 500)
+        assert.deepStrictEqual(live.map((s) => `${s.id} ${s.status}`), [], "no live session afterwards")
+      }).pipe(Effect.provide(fakeLayer(captureWarnings().layer))),
+    120_000
+  )
+
+  it.live(
+    "the fake, with faults on the release's delete too: every leak is named in a warning, and a sweep removes it",
+    () => {
+      const warnings = captureWarnings()
+      return Effect.gen(function*() {
+        const seed = seedOf("leaks/fake-delete-faults")
+        const r = rng(seed)
+        const bay = yield* AgentBay.AgentBay
+        const backend = yield* AgentBayTest.Backend
+        const plans = Array.from({ length: 300 }, (_, n) => plan(r, n))
+        const faults: Record<string, number> = {}
+        const methods: ReadonlyArray<FakeMethod> = [...faultable, "deleteSessionAsync", "deleteSessionAsync"]
+        const outcomes = yield* runAll(bay, plans, 50, injectFake(backend, r, methods, faults))
+        yield* Effect.sleep("200 millis")
+        const live = yield* backend.liveSessions
+        const named = warnings.lines.filter((l) => l.includes("could not delete session"))
+        const silent = live.filter((s) => !named.some((l) => l.includes(s.id)))
+        figure("leaks/fake-delete-faults", {
+          workflows: plans.length,
+          faults,
+          leaked: live.length,
+          warnings: named.length
+        })
+        assert.deepStrictEqual(outcomes.defects, [])
+        assert.deepStrictEqual(silent.map((s) => s.id), [], "every leaked session is named in a release warning")
+        // The sweep: list what is left and delete it.
+        // (faults still queued fail some calls of the sweep: it retries)
+        const left = Chunk.toArray(yield* Stream.runCollect(bay.list()).pipe(Effect.retry({ times: 50 })))
+        yield* Effect.forEach(left, (s) => Effect.retry(bay.delete(s.id), { times: 50 }), {
+          concurrency: 8,
+          discard: true
+        })
+        yield* Effect.sleep("200 millis")
+        assert.deepStrictEqual((yield* backend.liveSessions).map((s) => s.id), [])
+      }).pipe(Effect.provide(fakeLayer(warnings.layer)))
+    },
+    120_000
+  )
+
+  it.live(
+    "the local runtime (bubblewrap): 1,000 scoped workflows under faults and interruptions leave no live session, process or tree",
+    () => {
+      const seed = seedOf("leaks/local")
+      const r = rng(seed)
+      const faults: Record<string, number> = {}
+      const key = Redacted.make("akl-chaos-leaks-0123456789")
+      // Faults between the SDK and the server, decided per request: a transport error or a 503
+      // envelope before sending (nothing reaches the server), a lost response after it (not for
+      // CreateMcpSession: not retried, so that leaks by design), or a delay.
+      const chaos = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(
+          HttpClient.HttpClient,
+          (client) =>
+            HttpClient.transform(client, (effect, request) =>
+              Effect.suspend(() => {
+                const action = String(request.headers["x-acs-action"] ?? "")
+                if (!r.chance(0.1)) return effect
+                const kind = r.pick(["transport", "503", "lost", "slow"] as const)
+                const preSendAllowed = action !== "DeleteSessionAsync"
+                const lostAllowed = action !== "CreateMcpSession"
+                const transport = () =>
+                  new HttpClientError.RequestError({
+                    request,
+                    reason: "Transport",
+                    cause: new Error("chaos: injected")
+                  })
+                if (kind === "transport" && preSendAllowed) {
+                  faults.transport = (faults.transport ?? 0) + 1
+                  return Effect.fail(transport())
+                }
+                if (kind === "503" && preSendAllowed) {
+                  faults["503"] = (faults["503"] ?? 0) + 1
+                  const body = {
+                    RequestId: "chaos",
+                    Success: false,
+                    Code: "ServiceUnavailable",
+                    Message: "chaos: injected",
+                    HttpStatusCode: 503
+                  }
+                  return Effect.succeed(HttpClientResponse.fromWeb(
+                    request,
+                    new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/json" } })
+                  ))
+                }
+                if (kind === "lost" && lostAllowed) {
+                  faults.lost = (faults.lost ?? 0) + 1
+                  return Effect.flatMap(
+                    effect,
+                    (response) => Effect.zipRight(Effect.ignore(response.text), Effect.fail(transport()))
+                  )
+                }
+                faults.slow = (faults.slow ?? 0) + 1
+                return Effect.delay(effect, `${r.between(5, 80)} millis`)
+              }))
+        )
+      ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const server = AgentBayLocal.layerServer({
+        apiKeys: [key],
+        isolation: "bubblewrap",
+        transitionDelay: "50 millis"
       })
-      const killedAt = Date.now()
-      const killed = yield* stopChild(child, "SIGKILL")
-      assert.strictEqual(killed.signal, "SIGKILL")
-      assert.strictEqual(created.length, count)
-      const liveIds = Effect.map(Stream.runCollect(bay.list()), (c) => Chunk.toArray(c).map((s) => s.id))
-      assert.includeMembers(yield* liveIds, [...created], "the killed client's sessions outlive it")
-      // Before the expiry: nothing to reap.
-      const early = Chunk.toArray(yield* Stream.runCollect(AgentBay.reap()))
-      assert.deepStrictEqual(early.filter((r) => created.includes(r.id)), [], "nothing is reaped before its expiry")
-      // After it: exactly the killed client's sessions, as expired.
-      yield* Effect.sleep(`${Math.max(0, ttlSeconds * 1000 + 1_500 - (Date.now() - killedAt))} millis`)
-      const reaped = Chunk.toArray(yield* Stream.runCollect(AgentBay.reap()))
-      figure("leaks/reap", { created: created.length, reaped: reaped.length, reasons: reaped.map((r) => r.reason) })
-      assert.sameMembers(reaped.map((r) => r.id), [...created], "reap deletes exactly the expired sessions")
-      assert.isTrue(reaped.every((r) => r.reason === "expired"))
-      const left = yield* liveIds
-      assert.deepStrictEqual(left, [mine.id], "only this process's session is left")
-      assert.deepStrictEqual(
-        Fs.readdirSync(Path.join(info.dataDir, "sandboxes")),
-        [mine.id],
-        "and only its sandbox tree"
+      const sdk = (http: Layer.Layer<HttpClient.HttpClient>) =>
+        Layer.unwrapEffect(
+          Effect.map(AgentBayLocal.Info, (info) =>
+            AgentBay.layer({ apiKey: key, endpoint: info.endpoint }).pipe(
+              Layer.provide(http),
+              Layer.provide(AgentBay.layerWaits(fastWaits))
+            ))
+        )
+      return Effect.gen(function*() {
+        const info = yield* AgentBayLocal.Info
+        const plans = Array.from({ length: 1_000 }, (_, n) => plan(r, n))
+        const started = Date.now()
+        const outcomes = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => runAll(bay, plans, 16)).pipe(
+          Effect.provide(sdk(chaos))
+        )
+        const seconds = (Date.now() - started) / 1000
+        // A client without faults sees what is left.
+        const live = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list())).pipe(
+          Effect.map(Chunk.toArray),
+          Effect.provide(sdk(NodeHttpClient.layerUndici))
+        )
+        const sandboxes = Path.join(info.dataDir, "sandboxes")
+        // Sandboxes are killed and removed before DeleteSessionAsync answers; allow the exits a moment.
+        yield* eventually(() => processesUnder(info.dataDir).length === 0, 5_000)
+        const processes = processesUnder(info.dataDir)
+        const trees = Fs.readdirSync(sandboxes)
+        figure("leaks/local", {
+          workflows: plans.length,
+          faults,
+          outcomes,
+          seconds,
+          live: live.length,
+          processes: processes.length,
+          trees: trees.length
+        })
+        assert.strictEqual(info.isolation.level, "bubblewrap")
+        assert.deepStrictEqual(outcomes.defects, [], "no workflow ends in a defect")
+        assert.isAbove(outcomes.interrupted, 0)
+        assert.deepStrictEqual(live.map((s) => `${s.id} ${s.status}`), [], "no live session afterwards")
+        assert.deepStrictEqual(processes.map((p) => p.pid), [], "no sandbox process afterwards")
+        assert.deepStrictEqual(trees, [], "no sandbox tree afterwards")
+      }).pipe(Effect.provide(server), Effect.provide(captureWarnings().layer))
+    },
+    300_000
+  )
+
+  it.live(
+    "reap: the sessions of a SIGKILLed client (short ttl) are found and deleted by another process after their expiry",
+    () => {
+      const key = Redacted.make("akl-chaos-reap-0123456789")
+      const server = AgentBayLocal.layerServer({ apiKeys: [key], isolation: "bubblewrap" })
+      const sdk = Layer.unwrapEffect(
+        Effect.map(AgentBayLocal.Info, (info) =>
+          AgentBay.layer({ apiKey: key, endpoint: info.endpoint }).pipe(
+            Layer.provide(NodeHttpClient.layerUndici),
+            Layer.provide(AgentBay.layerWaits(fastWaits))
+          ))
       )
-    }).pipe(Effect.provide(sdk), Effect.provide(server), Effect.scoped, Effect.provide(captureWarnings().layer))
-  }, 90_000)
+      const count = 4
+      const ttlSeconds = 3
+      return Effect.gen(function*() {
+        const info = yield* AgentBayLocal.Info
+        const bay = yield* AgentBay.AgentBay
+        // A session of this process, stamped with the default lifetime (1 hour): never reaped here.
+        const mine = yield* bay.create({ labels: { origin: "this-process" } })
+        // The client: creates its sessions, prints their ids, and is killed before any release.
+        const child = spawn(process.execPath, [
+          "--import",
+          "tsx",
+          Path.join(root, "packages/local/chaos/reapChild.ts"),
+          info.endpoint,
+          Redacted.value(key),
+          String(count),
+          `${ttlSeconds} seconds`
+        ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+        yield* Effect.addFinalizer(() => stopChild(child, "SIGKILL"))
+        const created = yield* Effect.async<ReadonlyArray<string>, Error>((resume) => {
+          let output = ""
+          const timer = setTimeout(() => resume(Effect.fail(new Error(`no ids within 30 s: ${output}`))), 30_000)
+          const read = (chunk: Buffer) => {
+            output += chunk.toString("utf8")
+            const line = output.split("\n").find((l) => l.startsWith("{\"created\""))
+            if (line !== undefined) {
+              clearTimeout(timer)
+              resume(Effect.succeed(JSON.parse(line).created))
+            }
+          }
+          child.stdout!.on("data", read)
+          child.stderr!.on("data", read)
+          child.once("exit", (code) => {
+            clearTimeout(timer)
+            resume(Effect.fail(new Error(`the client exited with ${code}: ${output}`)))
+          })
+        })
+        const killedAt = Date.now()
+        const killed = yield* stopChild(child, "SIGKILL")
+        assert.strictEqual(killed.signal, "SIGKILL")
+        assert.strictEqual(created.length, count)
+        const liveIds = Effect.map(Stream.runCollect(bay.list()), (c) => Chunk.toArray(c).map((s) => s.id))
+        assert.includeMembers(yield* liveIds, [...created], "the killed client's sessions outlive it")
+        // Before the expiry: nothing to reap.
+        const early = Chunk.toArray(yield* Stream.runCollect(AgentBay.reap()))
+        assert.deepStrictEqual(early.filter((r) => created.includes(r.id)), [], "nothing is reaped before its expiry")
+        // After it: exactly the killed client's sessions, as expired.
+        yield* Effect.sleep(`${Math.max(0, ttlSeconds * 1000 + 1_500 - (Date.now() - killedAt))} millis`)
+        const reaped = Chunk.toArray(yield* Stream.runCollect(AgentBay.reap()))
+        figure("leaks/reap", { created: created.length, reaped: reaped.length, reasons: reaped.map((r) => r.reason) })
+        assert.sameMembers(reaped.map((r) => r.id), [...created], "reap deletes exactly the expired sessions")
+        assert.isTrue(reaped.every((r) => r.reason === "expired"))
+        const left = yield* liveIds
+        assert.deepStrictEqual(left, [mine.id], "only this process's session is left")
+        assert.deepStrictEqual(
+          Fs.readdirSync(Path.join(info.dataDir, "sandboxes")),
+          [mine.id],
+          "and only its sandbox tree"
+        )
+      }).pipe(Effect.provide(sdk), Effect.provide(server), Effect.scoped, Effect.provide(captureWarnings().layer))
+    },
+    90_000
+  )
 })

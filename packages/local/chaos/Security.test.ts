@@ -5,12 +5,15 @@
 // change nothing outside the session; a session cannot read another's files
 // (file tools and shell); and the key never shows in logs, spans, errors,
 // responses or the data directory (only its hash, and the generated key file).
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as McpTool from "@effect-agentbay/core/McpTool"
+import * as Wire from "@effect-agentbay/core/Wire"
 import * as WireContext from "@effect-agentbay/core/WireContext"
+import * as WireNetwork from "@effect-agentbay/core/WireNetwork"
 import * as WireSession from "@effect-agentbay/core/WireSession"
+import * as WireVolume from "@effect-agentbay/core/WireVolume"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, assert, describe, it, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -26,7 +29,18 @@ import { createHash, randomBytes } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
-import { type Answer, envelopeViolation, figure, filesBelow, form, formType, jsonOf, killUnder, send, tempDir } from "./utils.js"
+import {
+  type Answer,
+  envelopeViolation,
+  figure,
+  filesBelow,
+  form,
+  formType,
+  jsonOf,
+  killUnder,
+  send,
+  tempDir
+} from "./utils.js"
 
 const keyA = `akl-chaos-a-${randomBytes(12).toString("hex")}`
 const keyB = `akl-chaos-b-${randomBytes(12).toString("hex")}`
@@ -96,7 +110,11 @@ const Server = AgentBayLocal.layerServer({
   Layer.provide(Layer.merge(captureLogs, captureSpans))
 )
 
-const declared = [...WireSession.actions, ...WireContext.actions].map((a) => a.name)
+const registry = [...WireSession.actions, ...WireContext.actions, ...WireVolume.actions, ...WireNetwork.actions]
+const declared = registry.map((a) => a.name)
+// The actions that name a session (an unknown one is InvalidMcpSession.NotFound).
+const namingSession = registry.filter((a) => Wire.ruleFor(a, Wire.Code.SessionNotFound)?.resource === "Session")
+  .map((a) => a.name)
 
 const Port = Effect.map(AgentBayLocal.Info, (info) => info.port)
 
@@ -117,7 +135,11 @@ const okData = (answer: Answer) => {
 const expectCode = (answer: Answer, status: number, code: string, context: string) => {
   const violation = envelopeViolation(answer)
   assert.isUndefined(violation, `${context}: ${violation}`)
-  assert.strictEqual(answer._tag === "Response" && answer.status, status, `${context}: ${answer._tag === "Response" ? answer.text : answer._tag}`)
+  assert.strictEqual(
+    answer._tag === "Response" && answer.status,
+    status,
+    `${context}: ${answer._tag === "Response" ? answer.text : answer._tag}`
+  )
   assert.strictEqual(jsonOf(answer).Code, code, context)
 }
 
@@ -131,7 +153,13 @@ const fieldsFor = (action: string, id: string): Record<string, string> => {
     case "SetLabel":
       return { SessionId: id, Labels: JSON.stringify({ owner: "overwritten" }) }
     case "CallMcpTool":
-      return { SessionId: id, Name: "read_file", Args: JSON.stringify({ path: "/home/wuying/secret.txt" }), Server: "", AutoGenSession: "false" }
+      return {
+        SessionId: id,
+        Name: "read_file",
+        Args: JSON.stringify({ path: "/home/wuying/secret.txt" }),
+        Server: "",
+        AutoGenSession: "false"
+      }
     case "ListMcpTools":
       return { ImageId: "linux_latest" }
     case "GetLink":
@@ -146,16 +174,20 @@ let made: { readonly a: string; readonly b: string; readonly tokenA: string } | 
 const sessions = Effect.gen(function*() {
   if (made !== undefined) return made
   const port = yield* Port
-  const a = okData(yield* call(port, "CreateMcpSession", { Labels: JSON.stringify({ owner: secretLabel }) }, `Bearer ${keyA}`))
+  const a = okData(
+    yield* call(port, "CreateMcpSession", { Labels: JSON.stringify({ owner: secretLabel }) }, `Bearer ${keyA}`)
+  )
   const b = okData(yield* call(port, "CreateMcpSession", { Labels: JSON.stringify({ owner: "b" }) }, `Bearer ${keyB}`))
   for (const [id, key, secret] of [[a.SessionId, keyA, secretFileA], [b.SessionId, keyB, secretFileB]] as const) {
-    const wrote = okData(yield* call(port, "CallMcpTool", {
-      SessionId: id,
-      Name: "write_file",
-      Args: JSON.stringify({ path: "/home/wuying/secret.txt", content: secret }),
-      Server: "",
-      AutoGenSession: "false"
-    }, `Bearer ${key}`))
+    const wrote = okData(
+      yield* call(port, "CallMcpTool", {
+        SessionId: id,
+        Name: "write_file",
+        Args: JSON.stringify({ path: "/home/wuying/secret.txt", content: secret }),
+        Server: "",
+        AutoGenSession: "false"
+      }, `Bearer ${key}`)
+    )
     assert.isFalse(wrote.isError)
   }
   made = { a: a.SessionId, b: b.SessionId, tokenA: a.Token }
@@ -173,7 +205,10 @@ const stateOfA = Effect.gen(function*() {
 })
 
 const countOf = (port: number, key: string) =>
-  Effect.map(call(port, "ListSession", { MaxResults: "100" }, `Bearer ${key}`), (answer) => okData(answer).length as number)
+  Effect.map(
+    call(port, "ListSession", { MaxResults: "100" }, `Bearer ${key}`),
+    (answer) => okData(answer).length as number
+  )
 
 layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security", (it) => {
   it.effect("every declared action without a key, with a wrong one, or with a malformed one is 401 InvalidApiKey; nothing changes", () =>
@@ -199,7 +234,11 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
           const answer = yield* send(false, port, {
             path: `/?Action=${action}`,
             headers: { ...formType, ...headers },
-            body: form(authorization === undefined ? fieldsFor(action, a) : { Authorization: authorization, ...fieldsFor(action, a) })
+            body: form(
+              authorization === undefined
+                ? fieldsFor(action, a)
+                : { Authorization: authorization, ...fieldsFor(action, a) }
+            )
           })
           expectCode(answer, 401, "InvalidApiKey", `${action} with ${what}`)
           const text = answer._tag === "Response" ? answer.text : ""
@@ -210,7 +249,11 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
         }
       }
       assert.deepStrictEqual(yield* stateOfA, before, "A's session is as it was")
-      assert.deepStrictEqual([yield* countOf(port, keyA), yield* countOf(port, keyB)], countsBefore, "no session was made")
+      assert.deepStrictEqual(
+        [yield* countOf(port, keyA), yield* countOf(port, keyB)],
+        countsBefore,
+        "no session was made"
+      )
       figure("security/auth", { actions: declared.length, refusedRequests: refused })
     }))
 
@@ -219,7 +262,7 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       const port = yield* Port
       const { a, tokenA } = yield* sessions
       const before = yield* stateOfA
-      const naming = declared.filter((name) => !["CreateMcpSession", "ListSession", "ListMcpTools"].includes(name))
+      const naming = namingSession
       for (const action of naming) {
         const answer = yield* call(port, action, fieldsFor(action, a), `Bearer ${keyB}`)
         expectCode(answer, 400, "InvalidMcpSession.NotFound", `${action} by B on A's session`)
@@ -229,12 +272,77 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       }
       // Lists: B sees none of A's sessions, with or without A's label as the filter.
       for (const fields of [{ MaxResults: "100" }, { Labels: JSON.stringify({ owner: secretLabel }) }]) {
-        const listed = okData(yield* call(port, "ListSession", fields, `Bearer ${keyB}`)) as Array<{ SessionId: string }>
+        const listed = okData(yield* call(port, "ListSession", fields, `Bearer ${keyB}`)) as Array<
+          { SessionId: string }
+        >
         assert.isFalse(listed.some((s) => s.SessionId === a), "B's list never holds A's session")
       }
       // The links of a session go through GetLink, which B cannot call on A's session (above).
-      assert.deepStrictEqual(yield* stateOfA, before, "A's session is as it was (B's pause, delete, SetLabel did nothing)")
+      assert.deepStrictEqual(
+        yield* stateOfA,
+        before,
+        "A's session is as it was (B's pause, delete, SetLabel did nothing)"
+      )
       figure("security/ownership", { actions: naming.length })
+    }))
+
+  it.effect("with B's key, A's contexts, volumes and networks are NotFound on every action naming them, and unchanged", () =>
+    Effect.gen(function*() {
+      const port = yield* Port
+      const asA = (action: string, fields: Record<string, string>) => call(port, action, fields, `Bearer ${keyA}`)
+      const asB = (action: string, fields: Record<string, string>) => call(port, action, fields, `Bearer ${keyB}`)
+      const context = okData(yield* asA("GetContext", { Name: "a-secret-context", AllowCreate: "true" })).Id as string
+      const volume = okData(
+        yield* asA("GetVolume", { VolumeName: "a-volume", ImageId: "linux_latest", AllowCreate: "true" })
+      ).VolumeId as string
+      const network = okData(yield* asA("CreateNetwork", {})).NetworkId as string
+      const file = { ContextId: context, FilePath: "/home/wuying/data/a.txt" }
+      const refused: ReadonlyArray<readonly [string, Record<string, string>, string]> = [
+        ["GetContext", { ContextId: context, AllowCreate: "false" }, Wire.Code.ContextNotFound],
+        ["GetContext", { Name: "a-secret-context", AllowCreate: "false" }, Wire.Code.ContextNotFound],
+        ["ModifyContext", { Id: context, Name: "renamed-by-b" }, Wire.Code.ContextNotFound],
+        ["DeleteContext", { Id: context }, Wire.Code.ContextNotFound],
+        ["ClearContext", { Id: context }, Wire.Code.ContextNotFound],
+        ["GetContextFileUploadUrl", file, Wire.Code.ContextNotFound],
+        ["GetContextFileDownloadUrl", file, Wire.Code.ContextNotFound],
+        ["DeleteContextFile", file, Wire.Code.ContextNotFound],
+        ["DescribeContextFiles", { ContextId: context }, Wire.Code.ContextNotFound],
+        ["DeleteVolume", { VolumeId: volume }, Wire.Code.VolumeNotFound],
+        ["DescribeNetwork", { NetworkId: network }, Wire.Code.NetworkNotFound],
+        ["CreateNetwork", { NetworkId: network }, Wire.Code.NetworkNotFound],
+        [
+          "CreateMcpSession",
+          { PersistenceDataList: JSON.stringify([{ ContextId: context, Path: "/home/wuying/d" }]) },
+          Wire.Code.ContextNotFound
+        ],
+        ["CreateMcpSession", { VolumeId: volume }, Wire.Code.VolumeNotFound],
+        ["CreateMcpSession", { NetworkId: network }, Wire.Code.NetworkNotFound]
+      ]
+      for (const [action, fields, code] of refused) {
+        const answer = yield* asB(action, fields)
+        expectCode(answer, 400, code, `${action} by B on A's ${Object.keys(fields).join(",")}`)
+        assert.notProperty(jsonOf(answer), "Data", `${action} by B: nothing of A's comes back`)
+      }
+      // B's lists hold none of A's; B's get-or-create of the same name makes B's own context.
+      const contexts = okData(yield* asB("ListContexts", { MaxResults: "100" })) as Array<{ Id: string }>
+      assert.isFalse(contexts.some((c) => c.Id === context), "B's ListContexts never holds A's context")
+      const volumes = okData(yield* asB("ListVolumes", { ImageId: "linux_latest", "VolumeIds.1": volume })) as Array<
+        unknown
+      >
+      assert.deepStrictEqual(volumes, [], "B's ListVolumes never holds A's volume")
+      const mine = okData(yield* asB("GetContext", { Name: "a-secret-context", AllowCreate: "true" })).Id as string
+      assert.notStrictEqual(mine, context, "names are per owner")
+      // A's are as they were.
+      assert.strictEqual(
+        okData(yield* asA("GetContext", { ContextId: context, AllowCreate: "false" })).Name,
+        "a-secret-context"
+      )
+      assert.strictEqual(okData(yield* asA("DescribeNetwork", { NetworkId: network })).Online, false)
+      const own = okData(yield* asA("ListVolumes", { ImageId: "linux_latest", "VolumeIds.1": volume })) as Array<
+        unknown
+      >
+      assert.strictEqual(own.length, 1)
+      figure("security/resources", { actions: refused.length })
     }))
 
   it.effect("path traversal and symlink escapes through every filesystem tool are refused and change nothing outside", () =>
@@ -320,13 +428,15 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       const leaks = [outsideSecret, secretFileB, "agentbay.db", dirName, "inside.txt", `${b}`]
       const notRefused: Array<string> = []
       for (const [tool, args] of calls) {
-        const data = okData(yield* call(port, "CallMcpTool", {
-          SessionId: a,
-          Name: tool,
-          Args: JSON.stringify(args),
-          Server: "",
-          AutoGenSession: "false"
-        }, `Bearer ${keyA}`))
+        const data = okData(
+          yield* call(port, "CallMcpTool", {
+            SessionId: a,
+            Name: tool,
+            Args: JSON.stringify(args),
+            Server: "",
+            AutoGenSession: "false"
+          }, `Bearer ${keyA}`)
+        )
         const text = McpTool.textOf(data)
         if (data.isError !== true) notRefused.push(`${tool} ${JSON.stringify(args)} -> ${text.slice(0, 120)}`)
         // Errors name the path as given: what the request itself holds is no leak.
@@ -335,13 +445,15 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
         }
       }
       // read_multiple_files reports per file: each an error, nothing leaked.
-      const multi = okData(yield* call(port, "CallMcpTool", {
-        SessionId: a,
-        Name: "read_multiple_files",
-        Args: JSON.stringify({ paths: files }),
-        Server: "",
-        AutoGenSession: "false"
-      }, `Bearer ${keyA}`))
+      const multi = okData(
+        yield* call(port, "CallMcpTool", {
+          SessionId: a,
+          Name: "read_multiple_files",
+          Args: JSON.stringify({ paths: files }),
+          Server: "",
+          AutoGenSession: "false"
+        }, `Bearer ${keyA}`)
+      )
       const multiText = McpTool.textOf(multi)
       for (const leak of leaks.filter((l) => !files.some((f) => f.includes(l)))) {
         assert.notInclude(multiText, leak, "read_multiple_files shows nothing outside")
@@ -352,28 +464,42 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       // Nothing changed outside the session.
       assert.strictEqual(Fs.readFileSync(secretPath, "utf8"), outsideSecret)
       assert.deepStrictEqual(Fs.readdirSync(outsideDir), ["inside.txt"])
-      assert.strictEqual(Fs.readFileSync(Path.join(info.dataDir, "sandboxes", b, "home", "secret.txt"), "utf8"), secretFileB)
+      assert.strictEqual(
+        Fs.readFileSync(Path.join(info.dataDir, "sandboxes", b, "home", "secret.txt"), "utf8"),
+        secretFileB
+      )
       assert.strictEqual(Fs.readFileSync(Path.join(homeA, "mine.txt"), "utf8"), "mine")
-      const written = filesBelow(info.dataDir).filter((f) => !f.startsWith(`${treeA}/`) && Fs.readFileSync(f).includes(pwned))
+      const written = filesBelow(info.dataDir).filter((f) =>
+        !f.startsWith(`${treeA}/`) && Fs.readFileSync(f).includes(pwned)
+      )
       assert.deepStrictEqual(written, [], "no file outside A's tree holds what the tools tried to write")
       assert.deepStrictEqual(notRefused, [], "every escape is refused (isError)")
       // Deleting or renaming a link acts on the link, never on what it points to.
       const tool = (name: string, args: Record<string, unknown>) =>
-        Effect.map(call(port, "CallMcpTool", {
-          SessionId: a,
-          Name: name,
-          Args: JSON.stringify(args),
-          Server: "",
-          AutoGenSession: "false"
-        }, `Bearer ${keyA}`), okData)
+        Effect.map(
+          call(port, "CallMcpTool", {
+            SessionId: a,
+            Name: name,
+            Args: JSON.stringify(args),
+            Server: "",
+            AutoGenSession: "false"
+          }, `Bearer ${keyA}`),
+          okData
+        )
       assert.isFalse((yield* tool("move_file", { source: "link-data", destination: "renamed-link" })).isError)
-      assert.isTrue((yield* tool("read_file", { path: `renamed-link/${name}` })).isError, "the renamed link still escapes")
+      assert.isTrue(
+        (yield* tool("read_file", { path: `renamed-link/${name}` })).isError,
+        "the renamed link still escapes"
+      )
       assert.isFalse((yield* tool("delete_file", { path: "link-file" })).isError)
       assert.isFalse((yield* tool("delete_file", { path: "link-b" })).isError)
       assert.isFalse((yield* tool("delete_file", { path: "/tmp/link-out" })).isError)
       assert.strictEqual(Fs.readFileSync(secretPath, "utf8"), outsideSecret)
       assert.deepStrictEqual(Fs.readdirSync(outsideDir), ["inside.txt"])
-      assert.strictEqual(Fs.readFileSync(Path.join(info.dataDir, "sandboxes", b, "home", "secret.txt"), "utf8"), secretFileB)
+      assert.strictEqual(
+        Fs.readFileSync(Path.join(info.dataDir, "sandboxes", b, "home", "secret.txt"), "utf8"),
+        secretFileB
+      )
       assert.isTrue(Fs.existsSync(Path.join(info.dataDir, "agentbay.db")))
       figure("security/escapes", { toolCalls: calls.length + 1, files: files.length, dirs: dirs.length })
     }))
@@ -386,14 +512,24 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       assert.strictEqual(info.isolation.level, "bubblewrap")
       const hostB = Path.join(info.dataDir, "sandboxes", b, "home", "secret.txt")
       const tool = (name: string, args: Record<string, unknown>) =>
-        Effect.map(call(port, "CallMcpTool", {
-          SessionId: a,
-          Name: name,
-          Args: JSON.stringify(args),
-          Server: "",
-          AutoGenSession: "false"
-        }, `Bearer ${keyA}`), okData)
-      for (const path of [hostB, `../../../${b}/home/secret.txt`, `/tmp/../../${b}/home/secret.txt`, `/proc/1/root${hostB}`]) {
+        Effect.map(
+          call(port, "CallMcpTool", {
+            SessionId: a,
+            Name: name,
+            Args: JSON.stringify(args),
+            Server: "",
+            AutoGenSession: "false"
+          }, `Bearer ${keyA}`),
+          okData
+        )
+      for (
+        const path of [
+          hostB,
+          `../../../${b}/home/secret.txt`,
+          `/tmp/../../${b}/home/secret.txt`,
+          `/proc/1/root${hostB}`
+        ]
+      ) {
         const data = yield* tool("read_file", { path })
         assert.isTrue(data.isError, `read_file ${path}`)
         assert.notInclude(McpTool.textOf(data), secretFileB)
@@ -453,9 +589,18 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       // Requests whose handling logs: defects (500), conflicts, key in the query and the body.
       const texts: Array<string> = []
       const raws: ReadonlyArray<readonly [string, string]> = [
-        ["/?Action=CreateMcpSession", form({ Authorization: `Bearer ${keyA}`, Labels: "{\"a\":".repeat(6_000) + "\"v\"" + "}".repeat(6_000) })],
-        [`/?Action=ListSession&${form({ Authorization: `Bearer ${keyA}` })}`, form({ Authorization: `Bearer ${keyB}` })],
-        [`/?Action=SyncContext&${form({ Authorization: `Bearer ${keyA}` })}`, form({ SessionId: "local-000000000000000000000000" })],
+        [
+          "/?Action=CreateMcpSession",
+          form({ Authorization: `Bearer ${keyA}`, Labels: "{\"a\":".repeat(6_000) + "\"v\"" + "}".repeat(6_000) })
+        ],
+        [
+          `/?Action=ListSession&${form({ Authorization: `Bearer ${keyA}` })}`,
+          form({ Authorization: `Bearer ${keyB}` })
+        ],
+        [
+          `/?Action=SyncContext&${form({ Authorization: `Bearer ${keyA}` })}`,
+          form({ SessionId: "local-000000000000000000000000" })
+        ],
         ["/?Action=NoSuchAction", form({ Authorization: `Bearer ${keyA}` })],
         ["/?Action=ListSession", `${form({ Authorization: `Bearer ${keyA}` })}&%zz`]
       ]
@@ -487,7 +632,10 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
         for (const key of keys) assert.isFalse(bytes.includes(key), `${file} holds a key`)
       }
       const hashA = createHash("sha256").update(keyA, "utf8").digest("hex")
-      assert.isTrue(all.some((f) => Fs.readFileSync(f).includes(hashA)), "the database holds the hash (so the search reads it)")
+      assert.isTrue(
+        all.some((f) => Fs.readFileSync(f).includes(hashA)),
+        "the database holds the hash (so the search reads it)"
+      )
       figure("security/key", {
         logLines: logs.length,
         spans: spans.length,
@@ -501,19 +649,25 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
 })
 
 describe("a generated key", () => {
-  it.live("is in the key file (by design) and nowhere else in the data dir; the database holds its hash", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir("agentbay-chaos-key-", varTmp)
-      const key = yield* Effect.gen(function*() {
-        const bay = yield* AgentBay.AgentBay
-        const info = yield* AgentBayLocal.Info
-        const s = yield* bay.create({ labels: { a: "b" } })
-        yield* s.filesystem.writeFile("/home/wuying/f.txt", "f")
-        return Redacted.value(Option.getOrThrow(info.apiKey))
-      }).pipe(Effect.provide(AgentBayLocal.layer({ dataDir: dir, isolation: "bubblewrap" })))
-      const holding = filesBelow(dir).filter((f) => Fs.readFileSync(f).includes(key)).map((f) => Path.relative(dir, f))
-      assert.deepStrictEqual(holding, ["api-key"])
-      const hash = createHash("sha256").update(key, "utf8").digest("hex")
-      assert.isTrue(filesBelow(dir).some((f) => f.includes("agentbay.db") && Fs.readFileSync(f).includes(hash)))
-    }).pipe(Effect.scoped), 60_000)
+  it.live(
+    "is in the key file (by design) and nowhere else in the data dir; the database holds its hash",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir("agentbay-chaos-key-", varTmp)
+        const key = yield* Effect.gen(function*() {
+          const bay = yield* AgentBay.AgentBay
+          const info = yield* AgentBayLocal.Info
+          const s = yield* bay.create({ labels: { a: "b" } })
+          yield* s.filesystem.writeFile("/home/wuying/f.txt", "f")
+          return Redacted.value(Option.getOrThrow(info.apiKey))
+        }).pipe(Effect.provide(AgentBayLocal.layer({ dataDir: dir, isolation: "bubblewrap" })))
+        const holding = filesBelow(dir).filter((f) => Fs.readFileSync(f).includes(key)).map((f) =>
+          Path.relative(dir, f)
+        )
+        assert.deepStrictEqual(holding, ["api-key"])
+        const hash = createHash("sha256").update(key, "utf8").digest("hex")
+        assert.isTrue(filesBelow(dir).some((f) => f.includes("agentbay.db") && Fs.readFileSync(f).includes(hash)))
+      }).pipe(Effect.scoped),
+    60_000
+  )
 })

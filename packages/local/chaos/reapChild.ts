@@ -2,8 +2,8 @@
 // `count` scoped sessions with a short `ttl` against `endpoint`, prints their
 // ids as one JSON line, and then holds them until it is killed, so that their
 // release never runs. Run with `node --import tsx reapChild.ts <endpoint> <key> <count> <ttl>`.
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -13,7 +13,10 @@ const [endpoint = "", key = "", count = "3", ttl = "3 seconds"] = process.argv.s
 const program = Effect.gen(function*() {
   const bay = yield* AgentBay.AgentBay
   const sessions = yield* bay.sessions(
-    Array.from({ length: Number(count) }, () => ({ ttl: ttl as `${number} seconds`, labels: { origin: "killed-child" } })),
+    Array.from(
+      { length: Number(count) },
+      () => ({ ttl: ttl as `${number} seconds`, labels: { origin: "killed-child" } })
+    ),
     { concurrency: 4 }
   )
   yield* Console.log(JSON.stringify({ created: sessions.map((s) => s.id) }))

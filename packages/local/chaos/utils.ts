@@ -177,7 +177,14 @@ export const send = (
     if (request.chunked) headers["transfer-encoding"] = "chunked"
     let req: http.ClientRequest
     try {
-      req = http.request({ host: "127.0.0.1", port, method: request.method ?? "POST", path: request.path, headers, agent })
+      req = http.request({
+        host: "127.0.0.1",
+        port,
+        method: request.method ?? "POST",
+        path: request.path,
+        headers,
+        agent
+      })
     } catch (error) {
       // node:http refuses some targets and header values itself (e.g. a NUL byte)
       finish({ _tag: "NoResponse", error: `client refused: ${(error as Error).message}`, ms: ms() })
@@ -200,11 +207,14 @@ export const send = (
         }))
       res.on("error", (e) => finish({ _tag: "NoResponse", error: e.message, ms: ms() }))
     })
-    req.on("error", (e) => finish({ _tag: "NoResponse", error: `${(e as NodeJS.ErrnoException).code ?? e.message}`, ms: ms() }))
+    req.on("error", (e) =>
+      finish({ _tag: "NoResponse", error: `${(e as NodeJS.ErrnoException).code ?? e.message}`, ms: ms() }))
     if (body !== undefined) {
       if (request.chunked) {
         const step = Math.max(1, Math.ceil(body.length / 3))
-        for (let i = 0; i < body.length; i += step) req.write(body.subarray(i, i + step))
+        for (let i = 0; i < body.length; i += step) {
+          req.write(body.subarray(i, i + step))
+        }
       } else {
         req.write(body)
       }
@@ -268,7 +278,11 @@ export interface RawOptions {
  * Writes `bytes` as they are on a fresh TCP connection (no HTTP client in the
  * way: any request line, headers or framing) and reads one response.
  */
-export const rawExchange = (port: number, bytes: string | Uint8Array, options: RawOptions = {}): Effect.Effect<Answer> =>
+export const rawExchange = (
+  port: number,
+  bytes: string | Uint8Array,
+  options: RawOptions = {}
+): Effect.Effect<Answer> =>
   Effect.async<Answer>((resume) => {
     const started = performance.now()
     const ms = () => Math.round(performance.now() - started)
@@ -290,7 +304,9 @@ export const rawExchange = (port: number, bytes: string | Uint8Array, options: R
       } else if (closed) {
         finish({
           _tag: "NoResponse",
-          error: data.length === 0 ? "closed without a response" : `unparsable: ${JSON.stringify(data.toString("latin1").slice(0, 80))}`,
+          error: data.length === 0
+            ? "closed without a response"
+            : `unparsable: ${JSON.stringify(data.toString("latin1").slice(0, 80))}`,
           ms: ms()
         })
       }

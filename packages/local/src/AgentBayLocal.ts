@@ -14,20 +14,21 @@
  *
  * @since 0.1.0
  */
-import type { PlatformError } from "@effect/platform/Error"
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as HttpServer from "@effect/platform/HttpServer"
-import type { ServeError } from "@effect/platform/HttpServerError"
-import * as Path from "@effect/platform/Path"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type { SqlError } from "@effect/sql/SqlError"
-import type { MigrationError } from "@effect/sql/Migrator"
+import * as BackendActivity from "@effect-agentbay/backend/BackendActivity"
 import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { ValidationError } from "@effect-agentbay/core/AgentBayError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpServer from "@effect/platform/HttpServer"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as Path from "@effect/platform/Path"
+import type { MigrationError } from "@effect/sql/Migrator"
+import type { SqlError } from "@effect/sql/SqlError"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -90,6 +91,12 @@ export interface ServerOptions {
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** How long an idle kept-alive connection stays open. Default 5 seconds. */
   readonly keepAliveTimeout?: Duration.DurationInput | undefined
+  /** How long a pre-signed context-file URL is valid. Default 1 hour. */
+  readonly urlLifetime?: Duration.DurationInput | undefined
+  /** How often the recycle sweep of synced data (and of expired URL tokens) runs. Default 10 minutes. */
+  readonly recycleInterval?: Duration.DurationInput | undefined
+  /** Largest upload through a context-file URL, in bytes (past it 413, nothing stored). Default 1 GiB. */
+  readonly maxUploadSize?: number | undefined
 }
 
 /**
@@ -187,6 +194,8 @@ export const layerServerWith = <E>(
         LocalVault.layer({ dataDir }).pipe(Layer.provideMerge(store)),
         // The backend runs on the same sandbox service.
         Layer.effect(BackendSandbox.BackendSandbox, Sandbox.Sandbox).pipe(Layer.provideMerge(sandbox(dataDir))),
+        // The dashboard's record of transitions and commands (in memory).
+        BackendActivity.layer(),
         NodeContext.layer
       )
       const services = Layer.mergeAll(
@@ -211,8 +220,12 @@ export const layerServerWith = <E>(
         maxConnections: options.maxConnections,
         headersTimeout: options.headersTimeout,
         requestTimeout: options.requestTimeout,
-        keepAliveTimeout: options.keepAliveTimeout
-      }).pipe(Layer.provide(BackendRuntime.layer))
+        keepAliveTimeout: options.keepAliveTimeout,
+        maxUploadSize: options.maxUploadSize
+      }).pipe(Layer.provide(BackendRuntime.layerWith({
+        urlLifetime: options.urlLifetime,
+        recycleInterval: options.recycleInterval
+      })))
       const info = Layer.effect(
         Info,
         Effect.gen(function*() {

@@ -18,20 +18,20 @@
  *
  * @since 0.1.0
  */
+import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
+import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import * as CliOutput from "@effect-agentbay/platform-node/CliOutput"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as PlatformCommand from "@effect/platform/Command"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import * as PlatformCommand from "@effect/platform/Command"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as CliOutput from "@effect-agentbay/platform-node/CliOutput"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
-import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
-import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -124,18 +124,42 @@ const serveOptions = {
     Options.optional,
     Options.withDescription("File of keys to accept, one a line (# comments allowed); keep it mode 0600")
   ),
-  transitionDelay: durationOption("transition-delay", "300 millis", parseDelay,
-    "How long PAUSING and RESUMING last (milliseconds, or e.g. \"2 seconds\")"),
-  deleteDelay: durationOption("delete-delay", "0 millis", parseDelay,
-    "How long DELETING lasts (default 0: a deleted session is gone when the request returns)"),
-  sessionTtl: durationOption("session-ttl", "off", parseLifetime,
-    "Delete sessions this long after creation, e.g. 1h (default off: they live until deleted)"),
-  retention: durationOption("retention", "7d", parseLifetime,
-    "Keep the records of deleted sessions this long, e.g. 7d (off: forever)"),
-  urlLifetime: durationOption("url-lifetime", "1h", parsePeriod,
-    "How long a pre-signed context-file URL is valid, e.g. 15m"),
-  recycleInterval: durationOption("recycle-interval", "10m", parsePeriod,
-    "How often synced data past its lifecycle (and expired URL tokens) are removed"),
+  transitionDelay: durationOption(
+    "transition-delay",
+    "300 millis",
+    parseDelay,
+    "How long PAUSING and RESUMING last (milliseconds, or e.g. \"2 seconds\")"
+  ),
+  deleteDelay: durationOption(
+    "delete-delay",
+    "0 millis",
+    parseDelay,
+    "How long DELETING lasts (default 0: a deleted session is gone when the request returns)"
+  ),
+  sessionTtl: durationOption(
+    "session-ttl",
+    "off",
+    parseLifetime,
+    "Delete sessions this long after creation, e.g. 1h (default off: they live until deleted)"
+  ),
+  retention: durationOption(
+    "retention",
+    "7d",
+    parseLifetime,
+    "Keep the records of deleted sessions this long, e.g. 7d (off: forever)"
+  ),
+  urlLifetime: durationOption(
+    "url-lifetime",
+    "1h",
+    parsePeriod,
+    "How long a pre-signed context-file URL is valid, e.g. 15m"
+  ),
+  recycleInterval: durationOption(
+    "recycle-interval",
+    "10m",
+    parsePeriod,
+    "How often synced data past its lifecycle (and expired URL tokens) are removed"
+  ),
   maxUploadSize: Options.integer("max-upload-size").pipe(
     Options.withDefault(BackendRuntime.defaultMaxUploadSize),
     Options.withDescription("Largest file a PUT to a context-file URL may store, in bytes")
@@ -176,6 +200,7 @@ const banner = (info: typeof AgentBayLocal.Info.Service) => {
     `  data dir:   ${info.dataDir}`,
     `  isolation:  ${Sandbox.describe(info.isolation)}`,
     `  api key:    ${key}`,
+    `  dashboard:  ${info.endpoint}/ui (sign in with the key)`,
     ``,
     `Our SDK:       AGENTBAY_ENDPOINT=${info.endpoint} AGENTBAY_API_KEY=<key>`,
     `Official SDK:  new AgentBay({ apiKey: "<key>", config: { endpoint: "${info.hostPort}", timeout_ms: 60000 } })`,
@@ -318,7 +343,9 @@ const list = Command.make("list", {
         server.value,
         Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list({ pageSize: 100 })))
       )
-      if (o.json) return yield* Console.log(JSON.stringify(Chunk.toArray(found).map(({ id, status }) => ({ id, status }))))
+      if (o.json) {
+        return yield* Console.log(JSON.stringify(Chunk.toArray(found).map(({ id, status }) => ({ id, status }))))
+      }
       const via = `through the server at ${endpoint}: the sessions of this API key`
       if (Chunk.isEmpty(found)) return yield* Console.log(`no sessions (${via})`)
       const line = table([31])
@@ -351,50 +378,56 @@ const list = Command.make("list", {
     "List the sessions: those of the API key through the running server, else every owner's from the data dir"
   ))
 
-const del = Command.make("delete", { dataDir, id: Args.text({ name: "id" }), isolation, apiKey }, (o) =>
-  Effect.gen(function*() {
-    const server = yield* remote(o.dataDir, o.apiKey)
-    if (Option.isSome(server)) {
-      const { endpoint } = server.value
-      return yield* withServer(
-        server.value,
-        Effect.gen(function*() {
-          const bay = yield* AgentBay.AgentBay
-          // GetSession first: delete alone treats an unknown id as already gone.
-          const found = yield* bay.get(o.id).pipe(
-            Effect.catchTag("NotFound", () =>
-              Effect.fail(
-                new Error(`session ${o.id} not found (asked the server at ${endpoint}, which shows this API key's sessions only)`)
-              ))
-          )
-          if (Lifecycle.isGone(found.status)) return yield* Console.log(`${o.id} is already ${found.status}`)
-          yield* bay.delete(o.id).pipe(CliOutput.track({ label: `deleting ${o.id}`, initial: found.status }))
-          yield* Console.log(`deleted ${o.id}`)
-        })
-      )
-    }
-    yield* withStore(o.dataDir, (store) =>
-      Effect.gen(function*() {
-        const found = yield* store.findSession(o.id)
-        if (Option.isNone(found)) return yield* Effect.fail(new Error(`session ${o.id} not found`))
-        const now = yield* Clock.currentTimeMillis
-        const state = Lifecycle.settle(BackendSessions.stateOf(found.value), now)
-        const decision = Lifecycle.decide("delete", state.status)
-        if (decision === "noop") return yield* Console.log(`${o.id} is already ${state.status}`)
-        if (decision === "reject") {
-          return yield* Effect.fail(new Error(`session ${o.id} is ${state.status}: cannot delete`))
-        }
-        // No server runs: the delete completes at once.
-        yield* Effect.flatMap(Sandbox.Sandbox, (box) => box.destroy(o.id)).pipe(
-          Effect.provide(Sandbox.layer({ dataDir: o.dataDir, isolation: o.isolation }))
+const del = Command.make(
+  "delete",
+  { dataDir, id: Args.text({ name: "id" }), isolation, apiKey },
+  (o) =>
+    Effect.gen(function*() {
+      const server = yield* remote(o.dataDir, o.apiKey)
+      if (Option.isSome(server)) {
+        const { endpoint } = server.value
+        return yield* withServer(
+          server.value,
+          Effect.gen(function*() {
+            const bay = yield* AgentBay.AgentBay
+            // GetSession first: delete alone treats an unknown id as already gone.
+            const found = yield* bay.get(o.id).pipe(
+              Effect.catchTag("NotFound", () =>
+                Effect.fail(
+                  new Error(
+                    `session ${o.id} not found (asked the server at ${endpoint}, which shows this API key's sessions only)`
+                  )
+                ))
+            )
+            if (Lifecycle.isGone(found.status)) return yield* Console.log(`${o.id} is already ${found.status}`)
+            yield* bay.delete(o.id).pipe(CliOutput.track({ label: `deleting ${o.id}`, initial: found.status }))
+            yield* Console.log(`deleted ${o.id}`)
+          })
         )
-        const deleted = Lifecycle.settleNow(Lifecycle.begin("delete", now, 0))
-        yield* store.setState(o.id, BackendSessions.stateOf(found.value), deleted, now)
-        yield* Console.log(`deleted ${o.id}`)
-      }))
-  })).pipe(Command.withDescription(
-    "Delete a session: through the running server (with an API key), else in the data dir (kills and removes its tree)"
-  ))
+      }
+      yield* withStore(o.dataDir, (store) =>
+        Effect.gen(function*() {
+          const found = yield* store.findSession(o.id)
+          if (Option.isNone(found)) return yield* Effect.fail(new Error(`session ${o.id} not found`))
+          const now = yield* Clock.currentTimeMillis
+          const state = Lifecycle.settle(BackendSessions.stateOf(found.value), now)
+          const decision = Lifecycle.decide("delete", state.status)
+          if (decision === "noop") return yield* Console.log(`${o.id} is already ${state.status}`)
+          if (decision === "reject") {
+            return yield* Effect.fail(new Error(`session ${o.id} is ${state.status}: cannot delete`))
+          }
+          // No server runs: the delete completes at once.
+          yield* Effect.flatMap(Sandbox.Sandbox, (box) => box.destroy(o.id)).pipe(
+            Effect.provide(Sandbox.layer({ dataDir: o.dataDir, isolation: o.isolation }))
+          )
+          const deleted = Lifecycle.settleNow(Lifecycle.begin("delete", now, 0))
+          yield* store.setState(o.id, BackendSessions.stateOf(found.value), deleted, now)
+          yield* Console.log(`deleted ${o.id}`)
+        }))
+    })
+).pipe(Command.withDescription(
+  "Delete a session: through the running server (with an API key), else in the data dir (kills and removes its tree)"
+))
 
 const sessions = Command.make("sessions").pipe(
   Command.withDescription("Inspect or edit the sessions of a data dir"),

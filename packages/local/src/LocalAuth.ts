@@ -9,11 +9,11 @@
  *
  * @since 0.1.0
  */
+import * as BackendAuth from "@effect-agentbay/backend/BackendAuth"
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import type { PlatformError } from "@effect/platform/Error"
 import * as Clock from "effect/Clock"
-import * as BackendAuth from "@effect-agentbay/backend/BackendAuth"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -43,6 +43,7 @@ export class LocalAuth extends Context.Tag("@effect-agentbay/local/LocalAuth")<L
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace LocalAuth {
   /**
@@ -215,8 +216,7 @@ export const make = (
     }
     const accepted = new Set(hashes)
     return LocalAuth.of({
-      authenticate: (authorization) =>
-        Option.filter(Option.map(bearer(authorization), hash), (h) => accepted.has(h)),
+      authenticate: (authorization) => Option.filter(Option.map(bearer(authorization), hash), (h) => accepted.has(h)),
       source,
       generated,
       clientKey,
@@ -235,5 +235,6 @@ export const layer = (
   PlatformError | ConfigError.ConfigError,
   LocalStore.LocalStore | FileSystem.FileSystem | Path.Path
 > =>
-  Layer.effectContext(Effect.map(make(options), (auth) =>
-    Context.make(LocalAuth, auth).pipe(Context.add(BackendAuth.BackendAuth, auth))))
+  Layer.effectContext(
+    Effect.map(make(options), (auth) => Context.make(LocalAuth, auth).pipe(Context.add(BackendAuth.BackendAuth, auth)))
+  )

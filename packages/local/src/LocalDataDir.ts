@@ -22,16 +22,16 @@
  *
  * @since 0.1.0
  */
+import type * as BackendStore from "@effect-agentbay/backend/BackendStore"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import type { PlatformError } from "@effect/platform/Error"
-import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import * as Effect from "effect/Effect"
-import type * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as NodePath from "node:path"
 import type * as Scope from "effect/Scope"
+import * as NodePath from "node:path"
 import { keyFileName } from "./LocalAuth.js"
 
 /**

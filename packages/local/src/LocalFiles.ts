@@ -25,19 +25,14 @@
  *
  * @since 0.1.0
  */
+import type { FileError, FileStat, SessionFiles, WriteMode } from "@effect-agentbay/backend/BackendSandbox"
+import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
+import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
+import type * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fs from "node:fs"
 import * as FsP from "node:fs/promises"
 import * as Path from "node:path"
-import {
-  FileError,
-  type FileStat,
-  type SessionFiles,
-  type WriteMode
-} from "@effect-agentbay/backend/BackendSandbox"
-import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
-import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import { attempt, codeOf, fail, fromErrno, mapLimit, present } from "./internal/localFiles.js"
 
 /**
@@ -119,9 +114,9 @@ export const make = (tree: Tree, options: Options = {}): SessionFiles => {
 
   /** The real paths of the session's home, tmp and volume; `NotFound` when the tree is gone. */
   const realRoots = (given: string) =>
-    Promise.all([tree.home, tree.tmp, ...(tree.volume === undefined ? [] : [tree.volume])].map((dir) =>
-      FsP.realpath(dir)
-    )).catch(() => fail("NotFound", given, "the session's files do not exist"))
+    Promise.all(
+      [tree.home, tree.tmp, ...(tree.volume === undefined ? [] : [tree.volume])].map((dir) => FsP.realpath(dir))
+    ).catch(() => fail("NotFound", given, "the session's files do not exist"))
 
   /**
    * Creates `dir` (a real path below the home or tmp) and its missing parents,
@@ -338,4 +333,3 @@ export const diskSpace = (path: string): Effect.Effect<{ readonly total: number;
     const stats = await FsP.statfs(path)
     return { total: stats.blocks * stats.bsize, free: stats.bavail * stats.bsize }
   })
-

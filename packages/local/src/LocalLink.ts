@@ -12,13 +12,13 @@
  *
  * @since 0.1.0
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as Wire from "@effect-agentbay/core/Wire"
 import { LinkPort } from "@effect-agentbay/core/WireSession"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -40,7 +40,15 @@ export const maxBodyBytes = 8 * 1024 * 1024
 export const timeoutMillis = 30_000
 
 // Hop-by-hop headers are the connection's, not the message's (RFC 9110 §7.6.1).
-const hopByHop = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"])
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "te",
+  "trailer"
+])
 
 const fail = (status: number, code: string, message: string) => {
   const reply = BackendRuntime.failure(status, code, message)
@@ -57,7 +65,11 @@ const forward = Effect.gen(function*() {
   const row = yield* store.findSession(id)
   if (Option.isNone(row)) return fail(404, Wire.Code.SessionNotFound, `Session ${id.slice(0, 100)} not found`)
   if (row.value.status !== "RUNNING") {
-    return fail(409, Wire.Code.InvalidStatus, `Session ${id} is ${row.value.status}: its links work while it is RUNNING`)
+    return fail(
+      409,
+      Wire.Code.InvalidStatus,
+      `Session ${id} is ${row.value.status}: its links work while it is RUNNING`
+    )
   }
   const prefix = `/link/${id}/port/${port.value}`
   const rest = request.url.startsWith(prefix) ? request.url.slice(prefix.length) : "/"
@@ -88,7 +100,11 @@ const forward = Effect.gen(function*() {
   const out = new Headers(response.right.headers)
   for (const name of hopByHop) out.delete(name)
   return HttpServerResponse.fromWeb(
-    new Response(response.right.body, { status: response.right.status, statusText: response.right.statusText, headers: out })
+    new Response(response.right.body, {
+      status: response.right.status,
+      statusText: response.right.statusText,
+      headers: out
+    })
   )
 }).pipe(
   Effect.catchAll(() => Effect.succeed(fail(400, Wire.Code.InvalidParameter, "The request could not be read")))

@@ -14,13 +14,13 @@
  *
  * @since 0.1.0
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { BackendAuth } from "@effect-agentbay/backend/BackendAuth"
 import * as BackendMetrics from "@effect-agentbay/backend/BackendMetrics"
 import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import type { BackendStore } from "@effect-agentbay/backend/BackendStore"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import type * as MetricPair from "effect/MetricPair"
@@ -98,11 +98,15 @@ const series = (pair: MetricPair.MetricPair.Untyped) => {
     const name = base.endsWith("_total") ? base : `${base}_total`
     return { name, type: "counter" as const, samples: [line(name, [], state.count)] }
   }
-  if (MetricState.isGaugeState(state)) return { name: base, type: "gauge" as const, samples: [line(base, [], state.value)] }
+  if (MetricState.isGaugeState(state)) {
+    return { name: base, type: "gauge" as const, samples: [line(base, [], state.value)] }
+  }
   if (MetricState.isHistogramState(state)) {
     // Effect's buckets are cumulative, in ascending order, and end with +Inf.
     const samples = state.buckets.map(([le, n]) => line(`${base}_bucket`, [["le", number(le)]], n))
-    if (!state.buckets.some(([le]) => le === Infinity)) samples.push(line(`${base}_bucket`, [["le", "+Inf"]], state.count))
+    if (!state.buckets.some(([le]) => le === Infinity)) {
+      samples.push(line(`${base}_bucket`, [["le", "+Inf"]], state.count))
+    }
     samples.push(line(`${base}_sum`, [], state.sum), line(`${base}_count`, [], state.count))
     return { name: base, type: "histogram" as const, samples }
   }
@@ -151,7 +155,9 @@ export const render = (pairs: Iterable<MetricPair.MetricPair.Untyped>): string =
   for (const family of [...families.values()].sort((a, b) => byText(a.name, b.name))) {
     if (Option.isSome(family.help)) out.push(`# HELP ${family.name} ${escapeHelp(family.help.value)}`)
     out.push(`# TYPE ${family.name} ${family.type}`)
-    for (const [, samples] of family.series.sort(([a], [b]) => byText(a, b))) out.push(...samples)
+    for (const [, samples] of family.series.sort(([a], [b]) => byText(a, b))) {
+      for (const sample of samples) out.push(sample)
+    }
   }
   return out.length === 0 ? "" : out.join("\n") + "\n"
 }

@@ -19,23 +19,25 @@
  *
  * @since 0.1.0
  */
-import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServer from "@effect/platform/HttpServer"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type { BackendActivity } from "@effect-agentbay/backend/BackendActivity"
 import { BackendAuth } from "@effect-agentbay/backend/BackendAuth"
 import * as BackendHttp from "@effect-agentbay/backend/BackendHttp"
 import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import type * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as Wire from "@effect-agentbay/core/Wire"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { createServer, type IncomingMessage, type Server, STATUS_CODES } from "node:http"
 import type { Socket } from "node:net"
+import * as Dashboard from "./Dashboard.js"
 import * as LocalLink from "./LocalLink.js"
 import * as LocalMetrics from "./LocalMetrics.js"
 
@@ -75,7 +77,7 @@ export const layer = (
 ): Layer.Layer<
   never,
   never,
-  HttpServer.HttpServer | BackendRuntime.BackendRuntime | BackendStore.BackendStore | BackendAuth
+  HttpServer.HttpServer | BackendRuntime.BackendRuntime | BackendStore.BackendStore | BackendAuth | BackendActivity
 > =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
@@ -84,6 +86,7 @@ export const layer = (
       const routes = HttpRouter.concatAll(
         LocalLink.router,
         LocalMetrics.router, // GET /metrics (Prometheus text; the key in an Authorization header)
+        Dashboard.router, // GET /ui (the dashboard) and /ui/api/ (the key in an Authorization header)
         BackendHttp.router({
           ...options,
           authenticate: options.authenticate ?? ((authorization) => Option.isSome(auth.authenticate(authorization))),

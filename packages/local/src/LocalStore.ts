@@ -13,29 +13,55 @@
  *
  * @since 0.1.0
  */
-import * as FileSystem from "@effect/platform/FileSystem"
+import * as BackendStore from "@effect-agentbay/backend/BackendStore"
+import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
+import { SessionStatus } from "@effect-agentbay/core/Session"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import type { PlatformError } from "@effect/platform/Error"
-import type * as ConfigError from "effect/ConfigError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
-import * as BackendStore from "@effect-agentbay/backend/BackendStore"
-import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
-import { SessionStatus } from "@effect-agentbay/core/Session"
 import * as Arr from "effect/Array"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 
-/**
- * @since 0.1.0
- * @category models
- */
-export { type NewSession, type SessionPage, type SessionQuery, SessionRow } from "@effect-agentbay/backend/BackendStore"
+// The store's records, re-exported from BackendStore (where they are defined).
+export {
+  /**
+   * What `insertSession` needs (`BackendStore.NewSession`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type NewSession,
+  /**
+   * One page of sessions (`BackendStore.SessionPage`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type SessionPage,
+  /**
+   * One page query (`BackendStore.SessionQuery`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type SessionQuery,
+  /**
+   * A session as stored (`BackendStore.SessionRow`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  SessionRow
+} from "@effect-agentbay/backend/BackendStore"
 
 /**
  * @since 0.1.0
@@ -45,6 +71,7 @@ export class LocalStore extends Context.Tag("@effect-agentbay/local/LocalStore")
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace LocalStore {
   /**
@@ -281,8 +308,9 @@ export const layer = (
   LocalStore | BackendStore.BackendStore | SqlClient.SqlClient,
   SqlError | SqliteMigrator.MigrationError | ConfigError.ConfigError | PlatformError
 > =>
-  Layer.effectContext(Effect.map(make, (store) =>
-    Context.make(LocalStore, store).pipe(Context.add(BackendStore.BackendStore, store)))).pipe(
+  Layer.effectContext(
+    Effect.map(make, (store) => Context.make(LocalStore, store).pipe(Context.add(BackendStore.BackendStore, store)))
+  ).pipe(
     Layer.provide(SqliteMigrator.layer({ loader: migrations })),
     Layer.provideMerge(Layer.unwrapEffect(Effect.as(
       ownerOnly(options.filename),

@@ -28,16 +28,11 @@
  *
  * @since 0.1.0
  */
+import type { FileError } from "@effect-agentbay/backend/BackendSandbox"
+import { BackendVault, type FileToken, type RecycleRow, type SyncTaskRow } from "@effect-agentbay/backend/BackendVault"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import type { FileError } from "@effect-agentbay/backend/BackendSandbox"
-import {
-  BackendVault,
-  type FileToken,
-  type RecycleRow,
-  type SyncTaskRow
-} from "@effect-agentbay/backend/BackendVault"
 import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -202,8 +197,7 @@ type ContextRecords = Pick<
 
 const contextRecords = (sql: SqlClient.SqlClient, disk: DiskFiles.DiskFiles): ContextRecords => ({
   insertContext: (row) => Effect.orDie(sql`INSERT INTO contexts ${sql.insert({ ...row })}`),
-  findContext: (id, owner) =>
-    first(ContextRecord)(sql`SELECT * FROM contexts WHERE id = ${id} ${ownedBy(sql, owner)}`),
+  findContext: (id, owner) => first(ContextRecord)(sql`SELECT * FROM contexts WHERE id = ${id} ${ownedBy(sql, owner)}`),
   findContextByName: (owner, name) =>
     first(ContextRecord)(sql`SELECT * FROM contexts WHERE owner = ${owner} AND name = ${name}`),
   listContexts: ({ after, limit, owner }) =>
@@ -270,8 +264,7 @@ type NetworkRecords = Pick<Service, "insertNetwork" | "findNetwork" | "updateNet
 
 const networkRecords = (sql: SqlClient.SqlClient): NetworkRecords => ({
   insertNetwork: (row) => Effect.orDie(sql`INSERT INTO networks ${sql.insert({ ...row, online: row.online ? 1 : 0 })}`),
-  findNetwork: (id, owner) =>
-    first(NetworkRecord)(sql`SELECT * FROM networks WHERE id = ${id} ${ownedBy(sql, owner)}`),
+  findNetwork: (id, owner) => first(NetworkRecord)(sql`SELECT * FROM networks WHERE id = ${id} ${ownedBy(sql, owner)}`),
   updateNetwork: (id, { online, token }) =>
     update(sql, "networks", id, { token, online: online === undefined ? undefined : online ? 1 : 0 })
 })

@@ -50,13 +50,13 @@
  */
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as KeyedLock from "@effect-agentbay/backend/KeyedLock"
-import * as Fs from "node:fs/promises"
-import * as Path from "node:path"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
 import * as Launch from "./internal/sandboxLaunch.js"
 import * as Proc from "./internal/sandboxProcess.js"
 import * as Volume from "./internal/sandboxVolume.js"
@@ -134,6 +134,7 @@ export class Sandbox extends Context.Tag("@effect-agentbay/local/Sandbox")<Sandb
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace Sandbox {
   /**
@@ -346,10 +347,14 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
         if (entry === undefined) return yield* fail(sessionId, "resume", "the session's sandbox is not started")
         entry.paused = false
         const stopped = () => membersOf(entry).filter(Proc.isFrozen)
-        yield* Proc.waitUntil(() => {
-          for (const member of stopped()) Proc.sendSignal(member.pid, "SIGCONT")
-          return stopped().length === 0
-        }, exitLimit, 5)
+        yield* Proc.waitUntil(
+          () => {
+            for (const member of stopped()) Proc.sendSignal(member.pid, "SIGCONT")
+            return stopped().length === 0
+          },
+          exitLimit,
+          5
+        )
       }).pipe(locked(sessionId))
 
     const destroy = (sessionId: string) =>
@@ -410,5 +415,9 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<Sandbox | BackendSandbox.BackendSandbox, SandboxError> =>
-  Layer.scopedContext(Effect.map(make(options), (sandbox) =>
-    Context.make(Sandbox, sandbox).pipe(Context.add(BackendSandbox.BackendSandbox, sandbox))))
+  Layer.scopedContext(
+    Effect.map(
+      make(options),
+      (sandbox) => Context.make(Sandbox, sandbox).pipe(Context.add(BackendSandbox.BackendSandbox, sandbox))
+    )
+  )

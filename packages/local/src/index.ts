@@ -1,4 +1,11 @@
 /**
+ * The embedded local AgentBay runtime: a wire-compatible server over SQLite and
+ * local sandboxes, its CLI and dashboard; every public module as a namespace.
+ *
+ * @since 0.1.0
+ */
+
+/**
  * @since 0.1.0
  */
 export * as AgentBayLocal from "./AgentBayLocal.js"
@@ -6,6 +13,10 @@ export * as AgentBayLocal from "./AgentBayLocal.js"
  * @since 0.1.0
  */
 export * as Cli from "./Cli.js"
+/**
+ * @since 0.1.0
+ */
+export * as Dashboard from "./Dashboard.js"
 /**
  * @since 0.1.0
  */

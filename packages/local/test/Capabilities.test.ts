@@ -365,8 +365,11 @@ const suite = (target: Target) =>
 
           // env and cwd reach the command: the fake answers from them exactly as the shell does.
           const greet = `echo "$GREETING" && basename "$PWD"`
-          yield* commands.program(greet, (_, options) =>
-            Effect.succeed({ stdout: `${options.env?.["GREETING"] ?? ""}\n${basename(options.cwd ?? home)}\n` }))
+          yield* commands.program(
+            greet,
+            (_, options) =>
+              Effect.succeed({ stdout: `${options.env?.["GREETING"] ?? ""}\n${basename(options.cwd ?? home)}\n` })
+          )
           yield* s.filesystem.createDirectory(`${home}/sub`)
           assert.deepStrictEqual(
             out(yield* s.command.executeCommand(greet, { cwd: `${home}/sub`, env: { GREETING: "grüß dich 👋" } })),

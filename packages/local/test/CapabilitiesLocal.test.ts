@@ -3,9 +3,6 @@
 // cannot reach each other's files, a timed-out command's whole process group killed, run_code in real python3
 // and node, and pause/resume of real processes. `AgentBayLocal.layer()` (auto isolation: bubblewrap where it
 // works, else plain processes). Real processes: real time (it.live).
-import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as McpTool from "@effect-agentbay/core/McpTool"
 import type { Session } from "@effect-agentbay/core/Session"
@@ -15,6 +12,9 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
 import { concat, has, textOf } from "./capabilities.js"
 import { stateOf } from "./utils.js"

@@ -3,9 +3,9 @@
 // src/bin.ts`) against a server running in this process (a server's own process
 // never counts as "running" for its data dir, so the CLI must be another one),
 // and the bin/agentbay-local.js launcher on a copy with fake bundles.
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
@@ -33,6 +33,7 @@ const root = fileURLToPath(new URL("../../..", import.meta.url))
 const bin = path.join(root, "packages/local/src/bin.ts")
 const launcher = path.join(root, "packages/local/bin/agentbay-local.js")
 
+// eslint-disable-next-line no-control-regex -- the ANSI escape (ESC) is what is matched
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
 
 /** A Console that records what `log` and `error` print (ANSI colours removed). */
@@ -153,7 +154,9 @@ describe("agentbay-local doctor", () => {
       const auto = yield* runCli("doctor", "--data-dir", dataDir)
       const autoLine = auto.stdout().split("\n").filter((l) => l.startsWith("isolation:"))
       expect(autoLine).toHaveLength(1)
-      expect(autoLine[0]).toMatch(/^isolation: {2}(bubblewrap \d+\.\d+|process: NO isolation, bubblewrap unavailable \()/)
+      expect(autoLine[0]).toMatch(
+        /^isolation: {2}(bubblewrap \d+\.\d+|process: NO isolation, bubblewrap unavailable \()/
+      )
       expect(autoLine[0]).not.toMatch(/process \(process|bubblewrap: bubblewrap/)
     }))
 
@@ -184,95 +187,116 @@ describe("agentbay-local serve", () => {
       expect(section).toContain("This setting is optional.")
     }))
 
-  it.scopedLive("several --api-key: each is accepted, none printed; the banner says the level once", () =>
-    Effect.gen(function*() {
-      const dataDir = yield* tempDir("agentbay-cli-serve-")
-      const io = capture()
-      const fiber = yield* Cli.run([
-        "node", "agentbay-local", "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir,
-        "--isolation", "process", "--api-key", "ak-first-1b2c", "--api-key", "ak-second-3d4e"
-      ]).pipe(Effect.withConsole(io.console), Effect.provide(NodeContext.layer), Effect.fork)
-      // Stopped by this test: interrupted (server closed) at the end of the scope at the latest.
-      yield* Effect.addFinalizer(() => Fiber.interrupt(fiber))
-      const banner = yield* Effect.suspend(() => {
-        const text = io.stdout()
-        return text.includes("Stop with") ? Effect.succeed(text) : Effect.fail("no banner yet")
-      }).pipe(Effect.retry(Schedule.spaced("50 millis")), Effect.timeout("20 seconds"))
-      expect(banner).toMatch(/^ {2}isolation: {2}process: NO isolation, as requested/m)
-      expect(banner).toContain("the key(s) given with --api-key")
-      expect(banner).not.toContain("ak-first-1b2c")
-      expect(banner).not.toContain("ak-second-3d4e")
-      const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]
-      for (const key of ["ak-first-1b2c", "ak-second-3d4e"]) {
-        const page = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => bay.listPage()).pipe(
-          Effect.provide(sdk(endpoint, Redacted.make(key)))
+  it.scopedLive(
+    "several --api-key: each is accepted, none printed; the banner says the level once",
+    () =>
+      Effect.gen(function*() {
+        const dataDir = yield* tempDir("agentbay-cli-serve-")
+        const io = capture()
+        const fiber = yield* Cli.run([
+          "node",
+          "agentbay-local",
+          "serve",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          "0",
+          "--data-dir",
+          dataDir,
+          "--isolation",
+          "process",
+          "--api-key",
+          "ak-first-1b2c",
+          "--api-key",
+          "ak-second-3d4e"
+        ]).pipe(Effect.withConsole(io.console), Effect.provide(NodeContext.layer), Effect.fork)
+        // Stopped by this test: interrupted (server closed) at the end of the scope at the latest.
+        yield* Effect.addFinalizer(() => Fiber.interrupt(fiber))
+        const banner = yield* Effect.suspend(() => {
+          const text = io.stdout()
+          return text.includes("Stop with") ? Effect.succeed(text) : Effect.fail("no banner yet")
+        }).pipe(Effect.retry(Schedule.spaced("50 millis")), Effect.timeout("20 seconds"))
+        expect(banner).toMatch(/^ {2}isolation: {2}process: NO isolation, as requested/m)
+        expect(banner).toContain("the key(s) given with --api-key")
+        expect(banner).not.toContain("ak-first-1b2c")
+        expect(banner).not.toContain("ak-second-3d4e")
+        const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]
+        for (const key of ["ak-first-1b2c", "ak-second-3d4e"]) {
+          const page = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => bay.listPage()).pipe(
+            Effect.provide(sdk(endpoint, Redacted.make(key)))
+          )
+          expect(page.sessions).toEqual([])
+        }
+        const rejected = yield* Effect.flip(
+          Effect.flatMap(AgentBay.AgentBay, (bay) => bay.listPage()).pipe(
+            Effect.provide(sdk(endpoint, Redacted.make("ak-someone-else")))
+          )
         )
-        expect(page.sessions).toEqual([])
-      }
-      const rejected = yield* Effect.flip(
-        Effect.flatMap(AgentBay.AgentBay, (bay) => bay.listPage()).pipe(
-          Effect.provide(sdk(endpoint, Redacted.make("ak-someone-else")))
-        )
-      )
-      expect(rejected._tag).toBe("AuthError")
-      yield* Fiber.interrupt(fiber)
-      expect(fs.existsSync(path.join(dataDir, LocalDataDir.files.server))).toBe(false)
-    }), { timeout: 30_000 })
+        expect(rejected._tag).toBe("AuthError")
+        yield* Fiber.interrupt(fiber)
+        expect(fs.existsSync(path.join(dataDir, LocalDataDir.files.server))).toBe(false)
+      }),
+    { timeout: 30_000 }
+  )
 })
 
 describe("agentbay-local sessions", () => {
-  it.scopedLive("through a running server: list shows the session, delete removes it, errors are one line", () =>
-    Effect.gen(function*() {
-      const dataDir = yield* tempDir("agentbay-cli-sessions-")
-      // The server, in this process, on 127.0.0.1; stopped when this test's scope closes.
-      const info = Context.get(
-        yield* Layer.build(AgentBayLocal.layerServer({ dataDir, host: "127.0.0.1", port: 0, isolation: "process" })),
-        AgentBayLocal.Info
-      )
-      const key = Option.getOrThrow(info.generatedKey)
-      expect(fs.readFileSync(path.join(dataDir, LocalDataDir.files.apiKey), "utf8").trim()).toBe(Redacted.value(key))
-      const session = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create({ labels: { cli: "test" } })).pipe(
-        Effect.provide(sdk(info.endpoint, key))
-      )
+  it.scopedLive(
+    "through a running server: list shows the session, delete removes it, errors are one line",
+    () =>
+      Effect.gen(function*() {
+        const dataDir = yield* tempDir("agentbay-cli-sessions-")
+        // The server, in this process, on 127.0.0.1; stopped when this test's scope closes.
+        const info = Context.get(
+          yield* Layer.build(AgentBayLocal.layerServer({ dataDir, host: "127.0.0.1", port: 0, isolation: "process" })),
+          AgentBayLocal.Info
+        )
+        const key = Option.getOrThrow(info.generatedKey)
+        expect(fs.readFileSync(path.join(dataDir, LocalDataDir.files.apiKey), "utf8").trim()).toBe(Redacted.value(key))
+        const session = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create({ labels: { cli: "test" } })).pipe(
+          Effect.provide(sdk(info.endpoint, key))
+        )
 
-      // The key comes from the data dir's key file (no --api-key, no AGENTBAY_API_KEY).
-      const [listed, unknown, wrongKey] = yield* Effect.all([
-        agentbayLocal("sessions", "list", "--data-dir", dataDir),
-        agentbayLocal("sessions", "delete", "local-000000000000000000000000", "--data-dir", dataDir),
-        agentbayLocal("sessions", "list", "--data-dir", dataDir, "--api-key", "ak-not-the-servers")
-      ], { concurrency: "unbounded" })
-      expect(listed.code, listed.stderr).toBe(0)
-      expect(listed.stdout).toContain(`through the server at ${info.endpoint}`)
-      expect(listed.stdout).toMatch(new RegExp(`^${session.id} +RUNNING$`, "m"))
-      expect(listed.stderr).toBe("")
+        // The key comes from the data dir's key file (no --api-key, no AGENTBAY_API_KEY).
+        const [listed, unknown, wrongKey] = yield* Effect.all([
+          agentbayLocal("sessions", "list", "--data-dir", dataDir),
+          agentbayLocal("sessions", "delete", "local-000000000000000000000000", "--data-dir", dataDir),
+          agentbayLocal("sessions", "list", "--data-dir", dataDir, "--api-key", "ak-not-the-servers")
+        ], { concurrency: "unbounded" })
+        expect(listed.code, listed.stderr).toBe(0)
+        expect(listed.stdout).toContain(`through the server at ${info.endpoint}`)
+        expect(listed.stdout).toMatch(new RegExp(`^${session.id} +RUNNING$`, "m"))
+        expect(listed.stderr).toBe("")
 
-      expect(unknown.code).toBe(1)
-      expect(unknown.stdout).toBe("")
-      expectOneLine(unknown.stderr, /^agentbay-local: session local-0{24} not found \(asked the server at /)
+        expect(unknown.code).toBe(1)
+        expect(unknown.stdout).toBe("")
+        expectOneLine(unknown.stderr, /^agentbay-local: session local-0{24} not found \(asked the server at /)
 
-      expect(wrongKey.code).toBe(1)
-      expectOneLine(wrongKey.stderr, /the API key was rejected .*the key from --api-key/)
-      expect(wrongKey.stderr).not.toContain("ak-not-the-servers")
-      expect(wrongKey.stderr).not.toContain(Redacted.value(key))
+        expect(wrongKey.code).toBe(1)
+        expectOneLine(wrongKey.stderr, /the API key was rejected .*the key from --api-key/)
+        expect(wrongKey.stderr).not.toContain("ak-not-the-servers")
+        expect(wrongKey.stderr).not.toContain(Redacted.value(key))
 
-      const deleted = yield* agentbayLocal("sessions", "delete", session.id, "--data-dir", dataDir)
-      expect(deleted.code, deleted.stderr).toBe(0)
-      expect(deleted.stdout.trim()).toBe(`deleted ${session.id}`)
-      const status = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => bay.get(session.id)).pipe(
-        Effect.map((s) => s.status),
-        Effect.provide(sdk(info.endpoint, key))
-      )
-      expect(["DELETED", "FINISH"]).toContain(status)
-      const live = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list())).pipe(
-        Effect.provide(sdk(info.endpoint, key))
-      )
-      expect(Chunk.toArray(live).map((s) => s.id)).not.toContain(session.id)
+        const deleted = yield* agentbayLocal("sessions", "delete", session.id, "--data-dir", dataDir)
+        expect(deleted.code, deleted.stderr).toBe(0)
+        expect(deleted.stdout.trim()).toBe(`deleted ${session.id}`)
+        const status = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => bay.get(session.id)).pipe(
+          Effect.map((s) => s.status),
+          Effect.provide(sdk(info.endpoint, key))
+        )
+        expect(["DELETED", "FINISH"]).toContain(status)
+        const live = yield* Effect.flatMap(AgentBay.AgentBay, (bay) => Stream.runCollect(bay.list())).pipe(
+          Effect.provide(sdk(info.endpoint, key))
+        )
+        expect(Chunk.toArray(live).map((s) => s.id)).not.toContain(session.id)
 
-      const after = yield* agentbayLocal("sessions", "list", "--data-dir", dataDir)
-      expect(after.code, after.stderr).toBe(0)
-      expect(after.stdout).not.toContain(session.id)
-      expect(after.stdout).toMatch(/^no sessions \(through the server at /)
-    }), { timeout: 60_000 })
+        const after = yield* agentbayLocal("sessions", "list", "--data-dir", dataDir)
+        expect(after.code, after.stderr).toBe(0)
+        expect(after.stdout).not.toContain(session.id)
+        expect(after.stdout).toMatch(/^no sessions \(through the server at /)
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("without a server: an unknown id is one line on stderr and a failure", () =>
     Effect.gen(function*() {
@@ -336,7 +360,10 @@ describe("bin/agentbay-local.js", () => {
       const stale = yield* spawnNode(path.join(dir, "bin/agentbay-local.js"), ["doctor"])
       expect(stale.code).toBe(0)
       expect(stale.stdout).toBe("bundle ran with doctor\n")
-      expectOneLine(stale.stderr, /warning: the sources changed since this CLI was built; rebuild it with `npx -y pnpm@10 --filter @effect-agentbay\/local build:bin`/)
+      expectOneLine(
+        stale.stderr,
+        /warning: the sources changed since this CLI was built; rebuild it with `npx -y pnpm@10 --filter @effect-agentbay\/local build:bin`/
+      )
     }))
 
   it.scopedLive("falls back to dist/bin.js (a published package has no bundle)", () =>

@@ -1,9 +1,9 @@
 // The data dir: the generated key is stored only as a hash and written once to a
 // 0600 file; explicit keys replace it; one server per data dir at a time.
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -24,10 +24,12 @@ const tempDir = Effect.acquireRelease(
 
 const authOn = (dir: string, options: LocalAuth.Options = {}) =>
   Effect.flatMap(LocalAuth.LocalAuth, Effect.succeed).pipe(
-    Effect.provide(LocalAuth.layer({ dataDir: dir, ...options }).pipe(
-      Layer.provide(LocalStore.layer({ filename: path.join(dir, "agentbay.db") })),
-      Layer.provide(NodeContext.layer)
-    ))
+    Effect.provide(
+      LocalAuth.layer({ dataDir: dir, ...options }).pipe(
+        Layer.provide(LocalStore.layer({ filename: path.join(dir, "agentbay.db") })),
+        Layer.provide(NodeContext.layer)
+      )
+    )
   )
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777

@@ -6,10 +6,10 @@
 // The server runs the REAL sandbox in process mode, so shell and run_code really
 // run (sh, python3). Each tool fixture first puts into its session the files the
 // recording had there (written through LocalFiles into the session's tree).
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as McpTool from "@effect-agentbay/core/McpTool"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"

@@ -6,11 +6,11 @@
 // our answers. The pre-signed URLs' PUT and GET are replayed too: the PUT's bytes
 // must land in the session (upload-file) and the GET must return the session's
 // file byte for byte (download-file).
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as WireContext from "@effect-agentbay/core/WireContext"
 import * as WireVolume from "@effect-agentbay/core/WireVolume"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -83,14 +83,14 @@ const dataWith = (files: Readonly<Record<string, string>>): Setup => (env) =>
   })
 
 /** Learns our NextToken for the recording's `b2ZmOjE` (the first page of size 1). */
-const withSecondPage = (setup: Setup, firstPage: (env: Env) => Effect.Effect<string | undefined, unknown>): Setup =>
-(env) =>
-  Effect.gen(function*() {
-    const placed = yield* setup(env)
-    const token = yield* firstPage(env)
-    assert.isString(token, "a first page of size 1 has a next token")
-    return { ...placed, "<TOKEN b2ZmOjE>": token! }
-  })
+const withSecondPage =
+  (setup: Setup, firstPage: (env: Env) => Effect.Effect<string | undefined, unknown>): Setup => (env) =>
+    Effect.gen(function*() {
+      const placed = yield* setup(env)
+      const token = yield* firstPage(env)
+      assert.isString(token, "a first page of size 1 has a next token")
+      return { ...placed, "<TOKEN b2ZmOjE>": token! }
+    })
 
 /** A session syncing fixture-data at /home/wuying/data and fixture-cache at /home/wuying/cache. */
 const syncing: Setup = (env) =>
@@ -113,18 +113,29 @@ const cases: ReadonlyArray<readonly [string, Setup]> = [
   ["context-get", contexts("fixture-data", "fixture-cache")],
   ["context-get-create", none],
   // The recording lists fixture-data (made before) as <CONTEXT_ID_2>; the GetContext answer introduces <CONTEXT_ID_1>.
-  ["context-create", ({ client }) => Effect.map(makeContext(client, "fixture-data"), (id) => ({ "<CONTEXT_ID_2>": id }))],
+  [
+    "context-create",
+    ({ client }) => Effect.map(makeContext(client, "fixture-data"), (id) => ({ "<CONTEXT_ID_2>": id }))
+  ],
   ["context-list", contexts("fixture-data", "fixture-cache")],
   ["context-list-max-results", contexts("fixture-data", "fixture-cache")],
-  ["context-list-next-page", withSecondPage(contexts("fixture-data", "fixture-cache"), ({ client }) =>
-    Effect.map(client.call(WireContext.ListContexts, { MaxResults: 1 }), (r) => r.envelope.NextToken))],
+  [
+    "context-list-next-page",
+    withSecondPage(
+      contexts("fixture-data", "fixture-cache"),
+      ({ client }) => Effect.map(client.call(WireContext.ListContexts, { MaxResults: 1 }), (r) => r.envelope.NextToken)
+    )
+  ],
   ["context-update", contexts("fixture-cache")],
   ["context-delete", contexts("fixture-cache-renamed")],
   ["context-clear", dataWith({ "/home/wuying/data/notes.txt": "hello world" })],
   ["context-delete-file", dataWith({ "/home/wuying/data/logs/run.log": "started\n" })],
   ["context-file-download-url", dataWith({ "/home/wuying/data/notes.txt": "hello world" })],
   ["context-file-upload-url", contexts("fixture-data")],
-  ["context-list-files", dataWith({ "/home/wuying/data/notes.txt": "hello world", "/home/wuying/data/logs/run.log": "x" })],
+  [
+    "context-list-files",
+    dataWith({ "/home/wuying/data/notes.txt": "hello world", "/home/wuying/data/logs/run.log": "x" })
+  ],
   ["error-context-not-found", none],
   ["volume-create", none],
   ["volume-delete", volumes("fixture-volume")],
@@ -133,11 +144,14 @@ const cases: ReadonlyArray<readonly [string, Setup]> = [
   ["volume-list", volumes("fixture-volume")],
   ["volume-list-by-ids", volumes("fixture-volume", "fixture-volume-2")],
   ["volume-list-max-results", volumes("fixture-volume", "fixture-volume-2")],
-  ["volume-list-next-page", withSecondPage(volumes("fixture-volume", "fixture-volume-2"), ({ client }) =>
-    Effect.map(
-      client.call(WireVolume.ListVolumes, { ImageId: "linux_latest", MaxResults: 1 }),
-      (r) => r.envelope.NextToken
-    ))],
+  [
+    "volume-list-next-page",
+    withSecondPage(volumes("fixture-volume", "fixture-volume-2"), ({ client }) =>
+      Effect.map(
+        client.call(WireVolume.ListVolumes, { ImageId: "linux_latest", MaxResults: 1 }),
+        (r) => r.envelope.NextToken
+      ))
+  ],
   ["network-bind-token", none],
   ["network-bind-token-existing", network],
   ["network-describe", network],

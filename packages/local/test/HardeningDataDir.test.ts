@@ -6,7 +6,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
-import * as Console from "effect/Console"
+import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -127,47 +127,60 @@ describe("keys off the command line", () => {
       assert.match(String(Exit.isFailure(exit) ? exit.cause : ""), /holds no key/)
     }))
 
-  it.scopedLive("serve takes AGENTBAY_LOCAL_API_KEYS (comma-separated), or --api-key-file instead", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const keyFile = path.join(dir, "keys")
-      fs.writeFileSync(keyFile, "akl-cli-file\n", { mode: 0o600 })
-      const env = ConfigProvider.fromMap(new Map([["AGENTBAY_LOCAL_API_KEYS", "akl-env-one, akl-env-two"]]))
-      const quiet = yield* Effect.map(Effect.console, (c): Console.Console => ({ ...c, log: () => Effect.void }))
-      // Serves in this process until the fiber is interrupted (by this test, or its scope at the latest).
-      const serve = (name: string, args: ReadonlyArray<string>) =>
-        Effect.gen(function*() {
-          const dataDir = path.join(dir, name)
-          const fiber = yield* Cli.run([
-            "node", "agentbay-local", "serve", "--port", "0", "--isolation", "process", "--data-dir", dataDir, ...args
-          ]).pipe(
-            Effect.withConsole(quiet),
-            Effect.provide(NodeContext.layer),
-            Effect.withConfigProvider(env),
-            Effect.fork
-          )
-          yield* Effect.addFinalizer(() => Fiber.interrupt(fiber))
-          const marker = path.join(dataDir, LocalDataDir.files.server)
-          for (let i = 0; i < 200; i++) {
-            const endpoint = endpointIn(marker)
-            if (endpoint !== undefined) return { endpoint, fiber }
-            yield* Effect.sleep("100 millis")
-          }
-          return yield* Effect.dieMessage(`serve ${args.join(" ")} did not start`)
-        })
-      const accepted = (endpoint: string, key: string) =>
-        Effect.map(call(endpoint, key, "ListSession"), (r) => r.status === 200)
+  it.scopedLive(
+    "serve takes AGENTBAY_LOCAL_API_KEYS (comma-separated), or --api-key-file instead",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const keyFile = path.join(dir, "keys")
+        fs.writeFileSync(keyFile, "akl-cli-file\n", { mode: 0o600 })
+        const env = ConfigProvider.fromMap(new Map([["AGENTBAY_LOCAL_API_KEYS", "akl-env-one, akl-env-two"]]))
+        const quiet = yield* Effect.map(Effect.console, (c): Console.Console => ({ ...c, log: () => Effect.void }))
+        // Serves in this process until the fiber is interrupted (by this test, or its scope at the latest).
+        const serve = (name: string, args: ReadonlyArray<string>) =>
+          Effect.gen(function*() {
+            const dataDir = path.join(dir, name)
+            const fiber = yield* Cli.run([
+              "node",
+              "agentbay-local",
+              "serve",
+              "--port",
+              "0",
+              "--isolation",
+              "process",
+              "--data-dir",
+              dataDir,
+              ...args
+            ]).pipe(
+              Effect.withConsole(quiet),
+              Effect.provide(NodeContext.layer),
+              Effect.withConfigProvider(env),
+              Effect.fork
+            )
+            yield* Effect.addFinalizer(() => Fiber.interrupt(fiber))
+            const marker = path.join(dataDir, LocalDataDir.files.server)
+            for (let i = 0; i < 200; i++) {
+              const endpoint = endpointIn(marker)
+              if (endpoint !== undefined) return { endpoint, fiber }
+              yield* Effect.sleep("100 millis")
+            }
+            return yield* Effect.dieMessage(`serve ${args.join(" ")} did not start`)
+          })
+        const accepted = (endpoint: string, key: string) =>
+          Effect.map(call(endpoint, key, "ListSession"), (r) => r.status === 200)
 
-      const fromEnv = yield* serve("env", [])
-      assert.isTrue(yield* accepted(fromEnv.endpoint, "akl-env-one"))
-      assert.isTrue(yield* accepted(fromEnv.endpoint, "akl-env-two"))
-      assert.isFalse(yield* accepted(fromEnv.endpoint, "akl-cli-file"))
-      yield* Fiber.interrupt(fromEnv.fiber)
+        const fromEnv = yield* serve("env", [])
+        assert.isTrue(yield* accepted(fromEnv.endpoint, "akl-env-one"))
+        assert.isTrue(yield* accepted(fromEnv.endpoint, "akl-env-two"))
+        assert.isFalse(yield* accepted(fromEnv.endpoint, "akl-cli-file"))
+        yield* Fiber.interrupt(fromEnv.fiber)
 
-      // A key flag replaces the environment's keys.
-      const fromFile = yield* serve("file", ["--api-key-file", keyFile])
-      assert.isTrue(yield* accepted(fromFile.endpoint, "akl-cli-file"))
-      assert.isFalse(yield* accepted(fromFile.endpoint, "akl-env-one"))
-      yield* Fiber.interrupt(fromFile.fiber)
-    }), { timeout: 60_000 })
+        // A key flag replaces the environment's keys.
+        const fromFile = yield* serve("file", ["--api-key-file", keyFile])
+        assert.isTrue(yield* accepted(fromFile.endpoint, "akl-cli-file"))
+        assert.isFalse(yield* accepted(fromFile.endpoint, "akl-env-one"))
+        yield* Fiber.interrupt(fromFile.fiber)
+      }),
+    { timeout: 60_000 }
+  )
 })

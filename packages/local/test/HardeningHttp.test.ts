@@ -61,8 +61,10 @@ const port = Effect.map(AgentBayLocal.Info, (info) => portOf(info.endpoint))
 const formHeaders = { "content-type": "application/x-www-form-urlencoded" }
 
 const post = (action: string, fields: Record<string, string>) =>
-  Effect.flatMap(port, (p) =>
-    raw(p, { path: `/?Action=${action}`, headers: formHeaders, body: form({ Authorization: auth, ...fields }) }))
+  Effect.flatMap(
+    port,
+    (p) => raw(p, { path: `/?Action=${action}`, headers: formHeaders, body: form({ Authorization: auth, ...fields }) })
+  )
 
 const head = (lines: ReadonlyArray<string>) => lines.join("\r\n") + "\r\n\r\n"
 
@@ -72,8 +74,10 @@ const post1 = (target: string, ...headers: ReadonlyArray<string>) =>
 const formType = "Content-Type: application/x-www-form-urlencoded"
 
 const server = (options: AgentBayLocal.ServerOptions = {}) =>
-  AgentBayLocal.layerServerWith({ apiKeys: [Redacted.make(key)], transitionDelay: 0, ...options }, () =>
-    sandboxDouble().layer)
+  AgentBayLocal.layerServerWith(
+    { apiKeys: [Redacted.make(key)], transitionDelay: 0, ...options },
+    () => sandboxDouble().layer
+  )
 
 layer(server(), { excludeTestServices: true, timeout: "60 seconds" })("envelopes where Node refuses", (it) => {
   it.effect("malformed framing, missing Host, oversized headers, undecodable paths: all envelopes", () =>
@@ -233,7 +237,7 @@ layer(Limited, { excludeTestServices: true, timeout: "60 seconds" })("stalled se
       yield* Effect.sleep("500 millis")
       assert.isTrue(holders.every((s) => !s.closed))
       const chunk = "a".repeat(64 * 1024)
-      const body = `${(chunk.length).toString(16)}\r\n${chunk}\r\n`.repeat(16) + "0\r\n\r\n"
+      const body = `${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(16) + "0\r\n\r\n"
       const answer = yield* exchange(
         p,
         post1("/?Action=ListSession", formType, "Transfer-Encoding: chunked") + body

@@ -3,14 +3,14 @@
 // the indexed session_labels table, kept in step with sessions.labels; JSON-text
 // fields nested too deep are a 400 envelope, never a 500 (defects 1 and 3 of
 // "Performance and reliability").
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
 import * as BackendStore from "@effect-agentbay/backend/BackendStore"
 import * as MemoryStore from "@effect-agentbay/backend/MemoryStore"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { labelLimits } from "@effect-agentbay/core/Session"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -142,7 +142,10 @@ layer(Server, { excludeTestServices: true, timeout: "60 seconds" })("label limit
       const created = yield* Effect.flip(bay.create({ labels: tooMany }))
       assert.strictEqual(created._tag, "ValidationError")
       // The message names the limit that was passed.
-      assert.strictEqual(created.message, `create: labels at most ${labelLimits.maxLabels} labels (got ${labelLimits.maxLabels + 1})`)
+      assert.strictEqual(
+        created.message,
+        `create: labels at most ${labelLimits.maxLabels} labels (got ${labelLimits.maxLabels + 1})`
+      )
       const listed = yield* Effect.flip(bay.listPage({ labels: tooMany }))
       assert.strictEqual(listed._tag, "ValidationError")
       const session = yield* bay.create({ labels: { team: "qa" } })
@@ -202,12 +205,18 @@ describe("the label index of the SQLite store", () => {
           sql`DROP INDEX sessions_created`,
           sql`DELETE FROM effect_sql_migrations WHERE migration_id = 2`
         ], { discard: true }))
-      const found = yield* withStore(file, (store) => store.listSessions(query({ team: "qa", tier: "one" })))
+      const found = yield* withStore(file, (store) =>
+        store.listSessions(query({ team: "qa", tier: "one" })))
       assert.deepStrictEqual(ids(found), ["s-1"])
       const plan = yield* withSql(file, (sql) =>
         sql<{ detail: string }>`EXPLAIN QUERY PLAN
           SELECT session_seq FROM session_labels WHERE key = 'a' AND value = 'b'`)
-      assert.isTrue(plan.some((p) => p.detail.includes("session_labels_key_value")), JSON.stringify(plan))
+      assert.isTrue(
+        plan.some((p) =>
+          p.detail.includes("session_labels_key_value")
+        ),
+        JSON.stringify(plan)
+      )
     }))
 
   it.scoped("set labels, purge and count keep the index in step", () =>

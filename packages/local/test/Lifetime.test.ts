@@ -3,9 +3,9 @@
 // records past `retention`; `serve --session-ttl` wires it; and the SDK's
 // `reap`, from a second client, removes the expired sessions a first client
 // left behind when it died without releasing them.
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"

@@ -1,14 +1,14 @@
 // The real session files over a tree on disk: confinement (`..`, absolute paths, symlinks out of the tree),
 // errors that never name host paths, unicode names, large binary files, FIFOs.
+import type { FileError, SessionFiles } from "@effect-agentbay/backend/BackendSandbox"
+import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { FileError, SessionFiles } from "@effect-agentbay/backend/BackendSandbox"
-import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
-import { afterAll, assert, describe, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
 import * as LocalFiles from "../src/LocalFiles.js"
 
 const base = Fs.mkdtempSync(Path.join(Os.tmpdir(), "agentbay-files-test-"))
@@ -134,8 +134,15 @@ describe("LocalFiles", () => {
       // What the seed's example does: session.filesystem.readFile("/etc/hostname").
       for (const path of ["/etc/hostname", "../../etc/hostname"]) {
         const stat = yield* files.stat(path)
-        assert.deepStrictEqual([stat.path, stat.isDirectory, stat.size], ["/etc/hostname", false, Fs.statSync("/etc/hostname").size])
-        assert.strictEqual(new TextDecoder().decode(yield* files.read(path, 0, 4096)), Fs.readFileSync("/etc/hostname", "utf8"))
+        assert.deepStrictEqual([stat.path, stat.isDirectory, stat.size], [
+          "/etc/hostname",
+          false,
+          Fs.statSync("/etc/hostname").size
+        ])
+        assert.strictEqual(
+          new TextDecoder().decode(yield* files.read(path, 0, 4096)),
+          Fs.readFileSync("/etc/hostname", "utf8")
+        )
       }
       assert.include((yield* files.list("/usr")).map((e) => e.name), "bin")
       const ops: Record<string, Effect.Effect<unknown, FileError>> = {
@@ -228,7 +235,9 @@ describe("LocalFiles", () => {
       const error = yield* Effect.flip(gone.read("a.txt", 0, 1))
       assert.deepStrictEqual([error.reason, error.message], ["NotFound", "a.txt: the session's files do not exist"])
       // Writes do not recreate a missing tree (a tool call racing its session's delete).
-      for (const op of [gone.write("a.txt", new Uint8Array(1), "overwrite"), gone.makeDirectory("d"), gone.move("a", "b")]) {
+      for (
+        const op of [gone.write("a.txt", new Uint8Array(1), "overwrite"), gone.makeDirectory("d"), gone.move("a", "b")]
+      ) {
         assert.strictEqual(yield* reasonOf(op), "NotFound")
       }
       assert.isFalse(Fs.existsSync("/nonexistent/x"))

@@ -1,7 +1,6 @@
 // Session links end to end through the real local server (process mode): a web server started INSIDE a
 // session with CallMcpTool shell answers through the URL GetLink hands out, and every refusal is an error
 // envelope. Real processes and sockets, so real time; every wait is bounded and everything is on 127.0.0.1.
-import * as Net from "node:net"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as McpTool from "@effect-agentbay/core/McpTool"
@@ -11,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Net from "node:net"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
 
 /** True when nothing listens on 127.0.0.1:port (we could bind it). */

@@ -1,8 +1,8 @@
 // The local runtime's /metrics: Prometheus text rendered from Effect's metric
 // registry, behind the key (Authorization header); the server's counters move
 // with the requests it answers; no key, and no label a client chose freely.
-import { assert, describe, it, layer } from "@effect/vitest"
 import * as Wire from "@effect-agentbay/core/Wire"
+import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
@@ -45,7 +45,9 @@ const parse = (text: string) => {
     const m = sampleLine.exec(line)
     assert.isNotNull(m, `not a sample line: ${line}`)
     const [, name, labels = "", value] = m!
-    const family = [...typed.keys()].find((f) => name === f || [`${f}_bucket`, `${f}_sum`, `${f}_count`].includes(name!))
+    const family = [...typed.keys()].find((f) =>
+      name === f || [`${f}_bucket`, `${f}_sum`, `${f}_count`].includes(name!)
+    )
     assert.isDefined(family, `no TYPE line before ${name}`)
     samples.set(`${name}${labels}`, value === "+Inf" ? Infinity : Number(value))
   }
@@ -57,13 +59,22 @@ describe("LocalMetrics.render", () => {
   it.effect("counters, gauges, histograms and summaries in the text format", () =>
     Effect.gen(function*() {
       const prefix = "lm_render_test"
-      yield* Metric.incrementBy(Metric.counter(`${prefix}_hits`, { description: "Hits\nsecond line" }).pipe(
-        Metric.tagged("agentbay.action", "Get\"Session\\")
-      ), 3)
+      yield* Metric.incrementBy(
+        Metric.counter(`${prefix}_hits`, { description: "Hits\nsecond line" }).pipe(
+          Metric.tagged("agentbay.action", "Get\"Session\\")
+        ),
+        3
+      )
       yield* Metric.set(Metric.gauge(`${prefix}_level`), 1.5)
       const h = Metric.histogram(`${prefix}_latency`, MetricBoundaries.fromIterable([0.1, 1]), "Latency")
       yield* Effect.forEach([0.05, 0.5, 5], (v) => Metric.update(h, v))
-      const summary = Metric.summary({ name: `${prefix}_sizes`, maxAge: "1 minute", maxSize: 10, error: 0, quantiles: [0.5] })
+      const summary = Metric.summary({
+        name: `${prefix}_sizes`,
+        maxAge: "1 minute",
+        maxSize: 10,
+        error: 0,
+        quantiles: [0.5]
+      })
       yield* Metric.update(summary, 4)
       const pairs = (yield* Metric.snapshot).filter((p) => p.metricKey.name.startsWith(prefix))
       assert.strictEqual(
@@ -103,7 +114,10 @@ layer(Server, { excludeTestServices: true, timeout: "30 seconds" })("GET /metric
         assert.notInclude(res.text, "agentbay_server")
       }
       // The key in the query, as the form API takes it, is not enough here.
-      const inQuery = yield* send({ method: "GET", path: `/metrics?Authorization=${encodeURIComponent(`Bearer ${key}`)}` })
+      const inQuery = yield* send({
+        method: "GET",
+        path: `/metrics?Authorization=${encodeURIComponent(`Bearer ${key}`)}`
+      })
       assert.strictEqual(inQuery.status, 401)
     }))
 

@@ -1,5 +1,8 @@
 // The runtime without HTTP: actions on an in-memory store, a Sandbox double and
 // the TestClock (transitions settle when the clock says so).
+import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
+import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
+import * as MemoryVault from "@effect-agentbay/backend/MemoryVault"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
@@ -8,9 +11,6 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as LocalAuth from "../src/LocalAuth.js"
-import * as BackendRuntime from "@effect-agentbay/backend/BackendRuntime"
-import * as BackendSessions from "@effect-agentbay/backend/BackendSessions"
-import * as MemoryVault from "@effect-agentbay/backend/MemoryVault"
 import * as LocalStore from "../src/LocalStore.js"
 import { sandboxDouble } from "./utils.js"
 
@@ -23,7 +23,9 @@ const runtimeLayer = (sandbox: ReturnType<typeof sandboxDouble>, filename = ":me
       LocalAuth.layer({ apiKeys: [Redacted.make(keyA), Redacted.make(keyB)] }),
       BackendSessions.layer({ transitionDelay: "300 millis", deleteDelay: "300 millis" })
     )),
-    Layer.provideMerge(Layer.mergeAll(LocalStore.layer({ filename }), MemoryVault.layer, sandbox.layer, NodeContext.layer))
+    Layer.provideMerge(
+      Layer.mergeAll(LocalStore.layer({ filename }), MemoryVault.layer, sandbox.layer, NodeContext.layer)
+    )
   )
 
 const call = (action: string, fields: Record<string, string> = {}, key = keyA) =>
@@ -59,7 +61,8 @@ describe("BackendRuntime over the SQLite store", () => {
       const dataOf = (r: BackendRuntime.Reply) => r.body.Data as Record<string, string>
       const c1 = dataOf(yield* call("GetContext", { Name: "c1", AllowCreate: "true" })).Id!
       const net = dataOf(yield* call("CreateNetwork")).NetworkId!
-      const vol = dataOf(yield* call("GetVolume", { VolumeName: "v1", ImageId: "code_latest", AllowCreate: "true" })).VolumeId!
+      const vol = dataOf(yield* call("GetVolume", { VolumeName: "v1", ImageId: "code_latest", AllowCreate: "true" }))
+        .VolumeId!
       const created = yield* call("CreateMcpSession", {
         ImageId: "code_latest",
         Labels: JSON.stringify({ team: "qa" }),
@@ -67,7 +70,11 @@ describe("BackendRuntime over the SQLite store", () => {
         NetworkId: net,
         VolumeId: vol,
         EnableRecord: "false",
-        PersistenceDataList: JSON.stringify([{ ContextId: c1, Path: "/home/wuying/data", Policy: "{\"bwList\":null}" }]),
+        PersistenceDataList: JSON.stringify([{
+          ContextId: c1,
+          Path: "/home/wuying/data",
+          Policy: "{\"bwList\":null}"
+        }]),
         SdkStats: JSON.stringify({ source: "sdk" })
       })
       assert.strictEqual(created.status, 200)
@@ -75,18 +82,31 @@ describe("BackendRuntime over the SQLite store", () => {
       const data = created.body.Data as Record<string, unknown>
       const id = data.SessionId as string
       assert.deepStrictEqual(Object.keys(data).sort(), [
-        "AppInstanceId", "HttpPort", "NetworkInterfaceIp", "ResourceId", "ResourceUrl", "SessionId", "Success", "Token",
-        "ToolList", "VpcResource"
+        "AppInstanceId",
+        "HttpPort",
+        "NetworkInterfaceIp",
+        "ResourceId",
+        "ResourceUrl",
+        "SessionId",
+        "Success",
+        "Token",
+        "ToolList",
+        "VpcResource"
       ])
       // ToolList is JSON text naming every tool (and its server), so the official client knows the tools.
-      const toolNames = (JSON.parse(data.ToolList as string) as Array<{ name: string; server: string }>).map((t) => t.name)
+      const toolNames = (JSON.parse(data.ToolList as string) as Array<{ name: string; server: string }>).map((t) =>
+        t.name
+      )
       assert.includeMembers(toolNames, ["shell", "run_code", "read_file", "write_file", "get_metrics"])
       assert.strictEqual(data.ResourceUrl, `http://local.test:1/resource/${id}`)
       assert.deepStrictEqual(sandbox.calls, [`start:${id}`])
 
       const detail = yield* call("GetSessionDetail", { SessionId: id })
       assert.deepStrictEqual(detail.body.Data, {
-        Status: "RUNNING", ImageId: "code_latest", RegionId: "local", AppInstanceId: `ai-${id}`
+        Status: "RUNNING",
+        ImageId: "code_latest",
+        RegionId: "local",
+        AppInstanceId: `ai-${id}`
       })
       const labels = yield* call("GetLabel", { SessionId: id })
       assert.deepStrictEqual(labels.body.Data, { Labels: "{\"team\":\"qa\"}" })
@@ -261,7 +281,12 @@ describe("BackendRuntime over the SQLite store", () => {
       const info = (yield* call("GetMcpResource", { SessionId: id })).body.Data as Record<string, any>
       assert.strictEqual(info.SessionId, id)
       assert.deepStrictEqual(Object.keys(info.DesktopInfo).sort(), [
-        "AppId", "AuthCode", "ConnectionProperties", "ResourceId", "ResourceType", "Ticket"
+        "AppId",
+        "AuthCode",
+        "ConnectionProperties",
+        "ResourceId",
+        "ResourceType",
+        "Ticket"
       ])
       assert.strictEqual((yield* call("SyncContext", { SessionId: id, Mode: "upload" })).status, 200)
       assert.deepStrictEqual((yield* call("GetContextInfo", { SessionId: id })).body.Data, { ContextStatus: "" })

@@ -1,8 +1,8 @@
 // End to end: our SDK (AgentBay.layer + the Node HTTP client) against the local
 // server over real HTTP on 127.0.0.1, sessions backed by a Sandbox double.
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -58,7 +58,11 @@ layer(Live, { excludeTestServices: true, timeout: "30 seconds" })("SDK against t
 
       assert.deepStrictEqual(AgentBay.withoutStamps(yield* s.getLabels()), { team: "qa", tier: "one" })
       yield* s.setLabels({ team: "dev", "cost center": "R&D + QA", note: "50% = half" })
-      assert.deepStrictEqual(AgentBay.withoutStamps(yield* s.getLabels()), { team: "dev", "cost center": "R&D + QA", note: "50% = half" })
+      assert.deepStrictEqual(AgentBay.withoutStamps(yield* s.getLabels()), {
+        team: "dev",
+        "cost center": "R&D + QA",
+        note: "50% = half"
+      })
     }))
 
   it.effect("list pages across several requests, with label and status filters", () =>

@@ -15,8 +15,7 @@ const Server = AgentBayLocal.layerServerWith(
   () => sandboxDouble().layer
 )
 
-const send = (request: RawRequest) =>
-  Effect.flatMap(AgentBayLocal.Info, (info) => raw(portOf(info.endpoint), request))
+const send = (request: RawRequest) => Effect.flatMap(AgentBayLocal.Info, (info) => raw(portOf(info.endpoint), request))
 
 const formHeaders = { "content-type": "application/x-www-form-urlencoded" }
 
@@ -102,7 +101,11 @@ layer(Server, { excludeTestServices: true, timeout: "30 seconds" })("LocalServer
         { path: "/?Action=ListSession", body: form({ Authorization: auth }) },
         { path: "/?Action=ListSession&Bad=%E0%A4%A", headers: formHeaders, body: form({ Authorization: auth }) },
         { path: "/?Action=GetSession&Action=ListSession", headers: formHeaders, body: form({ Authorization: auth }) },
-        { path: "/?Action=ListSession", headers: formHeaders, body: `${form({ Authorization: auth })}&MaxResults=1&MaxResults=2` }
+        {
+          path: "/?Action=ListSession",
+          headers: formHeaders,
+          body: `${form({ Authorization: auth })}&MaxResults=1&MaxResults=2`
+        }
       ]
       for (const request of bad) expectEnvelope(yield* send(request), 400, "InvalidParameter")
       const labels = yield* post("CreateMcpSession", { Labels: "not json" })

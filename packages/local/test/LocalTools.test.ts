@@ -1,8 +1,5 @@
 // `shell` and `run_code` through BackendTools over the REAL local Sandbox (process mode: real sh, python3 and
 // node) and its LocalFiles, as the layer provides them to the backend. Real processes: real time (it.scopedLive).
-import * as Fs from "node:fs"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as BackendTools from "@effect-agentbay/backend/BackendTools"
 import * as McpTool from "@effect-agentbay/core/McpTool"
@@ -11,6 +8,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import * as Sandbox from "../src/Sandbox.js"
 
 const base = Fs.mkdtempSync(Path.join(Os.tmpdir(), "agentbay-tools-test-"))
@@ -126,7 +126,9 @@ describe("BackendTools over the real Sandbox (process mode)", () => {
       const syntax = yield* s.run("python", "def (")
       assert.match(syntax.executionError!, /SyntaxError/)
       const slow = yield* s.run("python", "import time\nprint('before', flush=True)\ntime.sleep(10)", 1)
-      assert.deepStrictEqual([slow.executionError, slow.stdout, slow.result], ["execution timed out after 1000 ms", ["before\n"], []])
+      assert.deepStrictEqual([slow.executionError, slow.stdout, slow.result], ["execution timed out after 1000 ms", [
+        "before\n"
+      ], []])
     }))
 
   it.scopedLive("run_code javascript: completion values, console output, promises, errors; r is refused", () =>

@@ -13,8 +13,8 @@ import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { client, serve, stop, tempDataDir } from "./serveChild.js"
 import { describeWithBubblewrap } from "./bubblewrap.js"
+import { client, serve, stop, tempDataDir } from "./serveChild.js"
 
 const dataPath = "/home/wuying/data"
 const volumeMount = "/home/wuying/volume"
@@ -27,10 +27,12 @@ const fetchUrl = (url: string) =>
   )
 
 const describeFiles = (contextId: string, folder: string) =>
-  Effect.flatMap(AgentBayClient.AgentBayClient, (raw) =>
-    raw.call(WireContext.DescribeContextFiles, { ContextId: contextId, ParentFolderPath: folder })).pipe(
-      Effect.map((reply) => reply.data.map((f) => [f.FileName, f.FileType, f.Size]))
-    )
+  Effect.flatMap(
+    AgentBayClient.AgentBayClient,
+    (raw) => raw.call(WireContext.DescribeContextFiles, { ContextId: contextId, ParentFolderPath: folder })
+  ).pipe(
+    Effect.map((reply) => reply.data.map((f) => [f.FileName, f.FileType, f.Size]))
+  )
 
 const survives = (isolation: "process" | "bubblewrap") =>
   it.live("a context's files and a volume's data survive a SIGKILL and a restart", () =>

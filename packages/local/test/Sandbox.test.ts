@@ -1,14 +1,14 @@
 // Real processes and real bubblewrap (CI installs it): the sandboxes' isolation, pause, kill and cleanup.
 // Time here is real time (it.live / it.scopedLive): OS processes do not follow a TestClock.
-import * as Fs from "node:fs"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import * as Sandbox from "../src/Sandbox.js"
 import { describeWithBubblewrap } from "./bubblewrap.js"
 import { stateOf } from "./utils.js"

@@ -121,31 +121,35 @@ const volumeTests = (isolation: "process" | "bubblewrap") => {
       assert.isFalse(Fs.existsSync(Path.join(dataDir, "volumes")))
     }))
 
-  it.live("a restarted layer mounts the same volume again; removeVolume deletes its data", () =>
-    Effect.gen(function*() {
-      const dataDir = freshDataDir()
-      const volumeDir = Path.join(dataDir, "volumes", "vol-1")
-      yield* Effect.scoped(Effect.gen(function*() {
-        const sb = yield* sandboxOn(dataDir, isolation)
-        yield* sb.start("s1", { volume: { id: "vol-1" } })
-        yield* sb.exec("s1", sh(`echo before > ${at}/x`))
-      }))
-      yield* Effect.scoped(Effect.gen(function*() {
-        const sb = yield* sandboxOn(dataDir, isolation)
-        yield* sb.start("s1", { volume: { id: "vol-1" } }) // what the backend does at start-up
-        assert.strictEqual((yield* sb.exec("s1", sh(`cat ${at}/x`))).stdout, "before\n")
-        assert.strictEqual(utf8(yield* sb.files("s1").read(`${mount}/x`, 0, 100)), "before\n")
-        const removeVolume = sb.removeVolume!
-        yield* sb.destroy("s1")
-        yield* removeVolume("vol-1")
-        assert.isFalse(Fs.existsSync(volumeDir))
-        yield* removeVolume("vol-1") // gone already: fine
-        yield* removeVolume("../sandboxes") // not a volume id: nothing happens
-        assert.isTrue(Fs.existsSync(Path.join(dataDir, "sandboxes")))
-        const invalid = yield* Effect.flip(sb.start("s2", { volume: { id: "../../etc" } }))
-        assert.match(invalid.reason, /invalid volume id/)
-      }))
-    }), { timeout: 30_000 })
+  it.live(
+    "a restarted layer mounts the same volume again; removeVolume deletes its data",
+    () =>
+      Effect.gen(function*() {
+        const dataDir = freshDataDir()
+        const volumeDir = Path.join(dataDir, "volumes", "vol-1")
+        yield* Effect.scoped(Effect.gen(function*() {
+          const sb = yield* sandboxOn(dataDir, isolation)
+          yield* sb.start("s1", { volume: { id: "vol-1" } })
+          yield* sb.exec("s1", sh(`echo before > ${at}/x`))
+        }))
+        yield* Effect.scoped(Effect.gen(function*() {
+          const sb = yield* sandboxOn(dataDir, isolation)
+          yield* sb.start("s1", { volume: { id: "vol-1" } }) // what the backend does at start-up
+          assert.strictEqual((yield* sb.exec("s1", sh(`cat ${at}/x`))).stdout, "before\n")
+          assert.strictEqual(utf8(yield* sb.files("s1").read(`${mount}/x`, 0, 100)), "before\n")
+          const removeVolume = sb.removeVolume!
+          yield* sb.destroy("s1")
+          yield* removeVolume("vol-1")
+          assert.isFalse(Fs.existsSync(volumeDir))
+          yield* removeVolume("vol-1") // gone already: fine
+          yield* removeVolume("../sandboxes") // not a volume id: nothing happens
+          assert.isTrue(Fs.existsSync(Path.join(dataDir, "sandboxes")))
+          const invalid = yield* Effect.flip(sb.start("s2", { volume: { id: "../../etc" } }))
+          assert.match(invalid.reason, /invalid volume id/)
+        }))
+      }),
+    { timeout: 30_000 }
+  )
 }
 
 describe("Sandbox volumes (process)", () => volumeTests("process"))

@@ -8,26 +8,32 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
 
-const liveIds = Effect.flatMap(AgentBay.AgentBay, (bay) =>
-  Effect.map(Stream.runCollect(bay.list({ pageSize: 100 })), (all) => [...all].map((s) => s.id)))
+const liveIds = Effect.flatMap(
+  AgentBay.AgentBay,
+  (bay) => Effect.map(Stream.runCollect(bay.list({ pageSize: 100 })), (all) => [...all].map((s) => s.id))
+)
 
 describe("releasing many scoped sessions on the embedded runtime (default options)", () => {
-  it.live("10 sessions acquired with Effect.forEach are all deleted when the scope closes", () =>
-    Effect.gen(function*() {
-      const info = yield* AgentBayLocal.Info
-      const ids = yield* Effect.scoped(Effect.gen(function*() {
+  it.live(
+    "10 sessions acquired with Effect.forEach are all deleted when the scope closes",
+    () =>
+      Effect.gen(function*() {
+        const info = yield* AgentBayLocal.Info
+        const ids = yield* Effect.scoped(Effect.gen(function*() {
+          const bay = yield* AgentBay.AgentBay
+          const sessions = yield* Effect.forEach(Array.from({ length: 10 }), () => bay.session(), { concurrency: 5 })
+          const ids = sessions.map((s) => s.id)
+          assert.sameMembers(yield* liveIds, ids)
+          for (const id of ids) assert.isTrue(Fs.existsSync(`${info.dataDir}/sandboxes/${id}`))
+          return ids
+        }))
+        assert.deepStrictEqual(yield* liveIds, [])
+        for (const id of ids) assert.isFalse(Fs.existsSync(`${info.dataDir}/sandboxes/${id}`), id)
         const bay = yield* AgentBay.AgentBay
-        const sessions = yield* Effect.forEach(Array.from({ length: 10 }), () => bay.session(), { concurrency: 5 })
-        const ids = sessions.map((s) => s.id)
-        assert.sameMembers(yield* liveIds, ids)
-        for (const id of ids) assert.isTrue(Fs.existsSync(`${info.dataDir}/sandboxes/${id}`))
-        return ids
-      }))
-      assert.deepStrictEqual(yield* liveIds, [])
-      for (const id of ids) assert.isFalse(Fs.existsSync(`${info.dataDir}/sandboxes/${id}`), id)
-      const bay = yield* AgentBay.AgentBay
-      for (const id of ids) assert.strictEqual((yield* (yield* bay.get(id)).getStatus()).status, "FINISH")
-    }).pipe(Effect.provide(AgentBayLocal.layer())), { timeout: 60_000 })
+        for (const id of ids) assert.strictEqual((yield* (yield* bay.get(id)).getStatus()).status, "FINISH")
+      }).pipe(Effect.provide(AgentBayLocal.layer())),
+    { timeout: 60_000 }
+  )
 
   it.live("bay.sessions(10) releases them all concurrently", () =>
     Effect.gen(function*() {
@@ -37,16 +43,20 @@ describe("releasing many scoped sessions on the embedded runtime (default option
       assert.deepStrictEqual(yield* liveIds, [])
     }).pipe(Effect.provide(AgentBayLocal.layer())), { timeout: 60_000 })
 
-  it.live("the local layer carries short wait defaults; pause and resume settle without a 2 s poll", () =>
-    Effect.gen(function*() {
-      assert.deepStrictEqual(yield* AgentBay.WaitDefaults, AgentBayLocal.waits)
-      const bay = yield* AgentBay.AgentBay
-      const s = yield* Effect.scoped(Effect.gen(function*() {
-        const s = yield* bay.session()
-        assert.strictEqual((yield* bay.betaPauseAsync(s)).status, "PAUSED")
-        assert.strictEqual((yield* bay.betaResumeAsync(s)).status, "RUNNING")
-        return s
-      }))
-      assert.strictEqual((yield* s.getStatus()).status, "FINISH")
-    }).pipe(Effect.provide(AgentBayLocal.layer())), { timeout: 60_000 })
+  it.live(
+    "the local layer carries short wait defaults; pause and resume settle without a 2 s poll",
+    () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* AgentBay.WaitDefaults, AgentBayLocal.waits)
+        const bay = yield* AgentBay.AgentBay
+        const s = yield* Effect.scoped(Effect.gen(function*() {
+          const s = yield* bay.session()
+          assert.strictEqual((yield* bay.betaPauseAsync(s)).status, "PAUSED")
+          assert.strictEqual((yield* bay.betaResumeAsync(s)).status, "RUNNING")
+          return s
+        }))
+        assert.strictEqual((yield* s.getStatus()).status, "FINISH")
+      }).pipe(Effect.provide(AgentBayLocal.layer())),
+    { timeout: 60_000 }
+  )
 })

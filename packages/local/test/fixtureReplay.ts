@@ -5,7 +5,7 @@
 // for the placeholders, and our answer must have the fixture's shape: HTTP
 // status, envelope keys, Success/Code, Data field names, the top-level paging
 // fields; a raw (non-JSON) answer, the fixture's exact text. Test helper only.
-import * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
+import type * as AgentBayClient from "@effect-agentbay/core/AgentBayClient"
 import * as WireContext from "@effect-agentbay/core/WireContext"
 import * as WireNetwork from "@effect-agentbay/core/WireNetwork"
 import * as WireVolume from "@effect-agentbay/core/WireVolume"
@@ -139,7 +139,8 @@ export class Values {
   }
 }
 
-export const isObject = (u: unknown): u is Record<string, any> => typeof u === "object" && u !== null && !Array.isArray(u)
+export const isObject = (u: unknown): u is Record<string, any> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
 
 // Same field names, recursively through objects; arrays: same length, items compared.
 export const sameShape = (ours: unknown, theirs: unknown, path: string) => {

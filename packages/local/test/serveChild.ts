@@ -1,8 +1,8 @@
 // The CLI server as a child process (`node --import tsx src/bin.ts serve`), for tests of what survives a SIGKILL
 // and a restart on the same data dir: start it, stop it with a signal, clean up after it, and talk to it with
 // the SDK.
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -44,7 +44,16 @@ export const serve = (dataDir: string, ...args: Array<string>) =>
     Effect.async<Server, Error>((resume) => {
       const isolation = args.includes("--isolation") ? [] : ["--isolation", "process"]
       const child = spawn(process.execPath, [
-        "--import", "tsx", bin, "serve", "--port", "0", "--data-dir", dataDir, ...isolation, ...args
+        "--import",
+        "tsx",
+        bin,
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        dataDir,
+        ...isolation,
+        ...args
       ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
       let output = ""
       let done = false
@@ -89,9 +98,8 @@ export const tempDataDir = (prefix: string) =>
   )
 
 /** Runs `use` with the SDK pointed at `server` with `key`. */
-export const client = (server: Server, key: string) =>
-  <A, E, R>(use: Effect.Effect<A, E, R>) =>
-    use.pipe(
-      Effect.provide(AgentBay.layer({ apiKey: Redacted.make(key), endpoint: server.endpoint })),
-      Effect.provide(NodeHttpClient.layerUndici)
-    )
+export const client = (server: Server, key: string) => <A, E, R>(use: Effect.Effect<A, E, R>) =>
+  use.pipe(
+    Effect.provide(AgentBay.layer({ apiKey: Redacted.make(key), endpoint: server.endpoint })),
+    Effect.provide(NodeHttpClient.layerUndici)
+  )

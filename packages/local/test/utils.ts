@@ -1,11 +1,11 @@
 // Test helpers of the local package: a Sandbox double that records calls, and a
 // raw HTTP client (node:http) for requests the SDK would never send.
-import * as Fs from "node:fs"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as http from "node:http"
 import { BackendSandbox, type SessionFiles } from "@effect-agentbay/backend/BackendSandbox"
 import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Fs from "node:fs"
+import * as http from "node:http"
 import { Sandbox, SandboxError } from "../src/Sandbox.js"
 
 export type SandboxOp = "start" | "pause" | "resume" | "destroy"

@@ -10,13 +10,13 @@
  *
  * @since 0.1.0
  */
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import type * as AgentBayConfig from "@effect-agentbay/core/AgentBayConfig"
+import type { ValidationError } from "@effect-agentbay/core/AgentBayError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as PlatformConfigProvider from "@effect/platform/PlatformConfigProvider"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import type * as AgentBayConfig from "@effect-agentbay/core/AgentBayConfig"
-import type { ValidationError } from "@effect-agentbay/core/AgentBayError"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
@@ -25,6 +25,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+
 import * as NodeHttpClientLite from "./NodeHttpClientLite.js"
 
 /**

@@ -30,11 +30,14 @@
  *
  * @since 0.1.0
  */
+import * as Http from "node:http"
+import * as Https from "node:https"
+
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Cause from "effect/Cause"
@@ -47,8 +50,7 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Http from "node:http"
-import * as Https from "node:https"
+
 import { LiteResponse } from "./internal/liteResponse.js"
 
 /**
@@ -259,7 +261,8 @@ const exchange = (
     const nodeRequest = target.secure
       ? Https.request({ ...options, agent: agent.https }, onResponse)
       : Http.request({ ...options, agent: agent.http }, onResponse)
-    nodeRequest.on("error", (cause) => fail(() => new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+    nodeRequest.on("error", (cause) =>
+      fail(() => new HttpClientError.RequestError({ request, reason: "Transport", cause })))
     switch (request.body._tag) {
       case "Uint8Array":
       case "Raw":
@@ -269,7 +272,9 @@ const exchange = (
         writer = Runtime.runFork(runtime!)(
           Effect.catchAllCause(pump(nodeRequest, request.body.stream), (cause) =>
             Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => {
-              fail(() => new HttpClientError.RequestError({ request, reason: "Encode", cause: Cause.squash(cause) }))
+              fail(() =>
+                new HttpClientError.RequestError({ request, reason: "Encode", cause: Cause.squash(cause) })
+              )
               nodeRequest.destroy()
             }))
         )

@@ -13,6 +13,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+
 import { run } from "./Cli.js"
 
 run(process.argv).pipe(
@@ -21,7 +22,6 @@ run(process.argv).pipe(
   NodeRuntime.runMain({
     disableErrorReporting: true,
     // `run` has printed any failure; success leaves `process.exitCode` as set above.
-    teardown: (exit, onExit) =>
-      onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
   })
 )

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
+
 import * as Cli from "../src/Cli.js"
 import { lines, type Ran, runCaptured } from "./cliHarness.js"
 
@@ -28,15 +29,18 @@ const onFake = <A, E>(body: Effect.Effect<A, E, Fake>, options: AgentBayTest.Opt
   }).pipe(Effect.provide(AgentBayTest.layer(options)))
 
 /** Runs `agentbay <args>` while the TestClock moves on by `by`. */
-const agentbayOver = (by: Duration.DurationInput, args: ReadonlyArray<string>, options: { readonly tty?: boolean } = {}) =>
+const agentbayOver = (
+  by: Duration.DurationInput,
+  args: ReadonlyArray<string>,
+  options: { readonly tty?: boolean } = {}
+) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(agentbay(args, options))
     yield* TestClock.adjust(by)
     return yield* Fiber.join(fiber)
   })
 
-const created = (labels?: Record<string, string>) =>
-  Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create({ labels }))
+const created = (labels?: Record<string, string>) => Effect.flatMap(AgentBay.AgentBay, (bay) => bay.create({ labels }))
 
 /** A failure: exit `code`, nothing on stdout, exactly one line `agentbay: ...` on stderr. */
 const expectFailure = (ran: Ran, code: number, message: RegExp) => {
@@ -112,7 +116,11 @@ describe("agentbay create, get, list", () => {
       expect(rows).toContain(`${all[1]!.id.padEnd(width)}PAUSED   n=1,parity=odd`)
 
       const paused = yield* agentbay(["list", "--status", "PAUSED"])
-      expect(lines(paused.stdout).slice(1).map((r) => r.split(/ +/)[0])).toEqual([all[1]!.id])
+      expect(
+        lines(paused.stdout).slice(1).map((r) =>
+          r.split(/ +/)[0]
+        )
+      ).toEqual([all[1]!.id])
       const filtered = yield* agentbay(["list", "--json", "--label", "parity=odd", "--label", "n=3"])
       const docs = JSON.parse(filtered.stdout)
       expect(docs).toHaveLength(1)
@@ -125,52 +133,61 @@ describe("agentbay pause, resume, delete: progress on stderr", () => {
   const timed: AgentBayTest.Options = { transitionDelay: "5 seconds" }
 
   it.effect("pause and resume print status transitions with elapsed seconds (plain lines off a terminal)", () =>
-    onFake(Effect.gen(function*() {
-      const s = yield* created()
-      const paused = yield* agentbayOver("10 seconds", ["pause", s.id])
-      expect(paused.code).toBe(0)
-      // Cloud waits: a poll at once, then every 2 s; the pause settles at 5 s.
-      expect(lines(paused.stderr)).toEqual([
-        `pausing ${s.id}: RUNNING`,
-        `pausing ${s.id}: PAUSING (0.0s)`,
-        `pausing ${s.id}: PAUSED (6.0s)`
-      ])
-      expect(lines(paused.stdout)[1]).toBe("status  PAUSED")
-      const resumed = yield* agentbayOver("10 seconds", ["resume", "--json", s.id])
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ id: s.id, status: "RUNNING" })
-      expect(lines(resumed.stderr).at(-1)).toBe(`resuming ${s.id}: RUNNING (6.0s)`)
-    }), timed))
+    onFake(
+      Effect.gen(function*() {
+        const s = yield* created()
+        const paused = yield* agentbayOver("10 seconds", ["pause", s.id])
+        expect(paused.code).toBe(0)
+        // Cloud waits: a poll at once, then every 2 s; the pause settles at 5 s.
+        expect(lines(paused.stderr)).toEqual([
+          `pausing ${s.id}: RUNNING`,
+          `pausing ${s.id}: PAUSING (0.0s)`,
+          `pausing ${s.id}: PAUSED (6.0s)`
+        ])
+        expect(lines(paused.stdout)[1]).toBe("status  PAUSED")
+        const resumed = yield* agentbayOver("10 seconds", ["resume", "--json", s.id])
+        expect(JSON.parse(resumed.stdout)).toMatchObject({ id: s.id, status: "RUNNING" })
+        expect(lines(resumed.stderr).at(-1)).toBe(`resuming ${s.id}: RUNNING (6.0s)`)
+      }),
+      timed
+    ))
 
   it.effect("on a terminal: one line rewritten in place, ended once the wait is over", () =>
-    onFake(Effect.gen(function*() {
-      const s = yield* created()
-      const ran = yield* agentbayOver("10 seconds", ["pause", "--json", s.id], { tty: true })
-      expect(JSON.parse(ran.stdout).status).toBe("PAUSED")
-      const updates = ran.stderr.split("\r\u001b[2K")
-      expect(updates[0]).toBe("")
-      expect(updates.slice(1)).toEqual([
-        `pausing ${s.id}: RUNNING -> PAUSING (0.0s)`,
-        `pausing ${s.id}: RUNNING -> PAUSING (2.0s)`,
-        `pausing ${s.id}: RUNNING -> PAUSING (4.0s)`,
-        `pausing ${s.id}: RUNNING -> PAUSING -> PAUSED (6.0s)\n`
-      ])
-    }), timed))
+    onFake(
+      Effect.gen(function*() {
+        const s = yield* created()
+        const ran = yield* agentbayOver("10 seconds", ["pause", "--json", s.id], { tty: true })
+        expect(JSON.parse(ran.stdout).status).toBe("PAUSED")
+        const updates = ran.stderr.split("\r\u001b[2K")
+        expect(updates[0]).toBe("")
+        expect(updates.slice(1)).toEqual([
+          `pausing ${s.id}: RUNNING -> PAUSING (0.0s)`,
+          `pausing ${s.id}: RUNNING -> PAUSING (2.0s)`,
+          `pausing ${s.id}: RUNNING -> PAUSING (4.0s)`,
+          `pausing ${s.id}: RUNNING -> PAUSING -> PAUSED (6.0s)\n`
+        ])
+      }),
+      timed
+    ))
 
   it.effect("a wait without news prints a line every 10 s; delete ends when the session is gone", () =>
-    onFake(Effect.gen(function*() {
-      const s = yield* created()
-      const ran = yield* agentbayOver("30 seconds", ["delete", s.id])
-      expect(ran.stdout).toBe(`deleted ${s.id}\n`)
-      expect(lines(ran.stderr)).toEqual([
-        `deleting ${s.id}: RUNNING`,
-        `deleting ${s.id}: DELETING (0.0s)`,
-        `deleting ${s.id}: DELETING (10.0s)`,
-        `deleting ${s.id}: DELETING (20.0s)`,
-        `deleting ${s.id}: FINISH (25.0s)`
-      ])
-      const live = yield* Effect.flatMap(AgentBayTest.Backend, (b) => b.liveSessions)
-      expect(live).toEqual([])
-    }), { transitionDelay: "25 seconds" }))
+    onFake(
+      Effect.gen(function*() {
+        const s = yield* created()
+        const ran = yield* agentbayOver("30 seconds", ["delete", s.id])
+        expect(ran.stdout).toBe(`deleted ${s.id}\n`)
+        expect(lines(ran.stderr)).toEqual([
+          `deleting ${s.id}: RUNNING`,
+          `deleting ${s.id}: DELETING (0.0s)`,
+          `deleting ${s.id}: DELETING (10.0s)`,
+          `deleting ${s.id}: DELETING (20.0s)`,
+          `deleting ${s.id}: FINISH (25.0s)`
+        ])
+        const live = yield* Effect.flatMap(AgentBayTest.Backend, (b) => b.liveSessions)
+        expect(live).toEqual([])
+      }),
+      { transitionDelay: "25 seconds" }
+    ))
 
   it.effect("delete: --json, --sync-context, a deleted session, an unknown id", () =>
     onFake(Effect.gen(function*() {

@@ -1,5 +1,9 @@
 // `agentbay cp` both ways with bytes that are not UTF-8, against the fake and
 // against an agentbay-local server started here on 127.0.0.1.
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import { AgentBayTest } from "@effect-agentbay/testing"
@@ -8,9 +12,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
+
 import * as Cli from "../src/Cli.js"
 import { lines, runCaptured } from "./cliHarness.js"
 

@@ -1,6 +1,12 @@
 // The `agentbay` CLI against a real agentbay-local server started here on
 // 127.0.0.1 (stopped when each test's scope closes), connecting as a user
 // would: --endpoint and --api-key, or the environment. Then the executable.
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
 import * as AgentBayLocal from "@effect-agentbay/local/AgentBayLocal"
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -8,11 +14,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { spawn } from "node:child_process"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+
 import * as Cli from "../src/Cli.js"
 import { lines, type Ran, runCaptured } from "./cliHarness.js"
 
@@ -39,8 +41,7 @@ const server = Effect.gen(function*() {
 })
 
 /** `agentbay <command> --endpoint E --api-key K <rest>`, remembering every output in `seen`. */
-const against = (endpoint: string, seen: Array<Ran>, apiKey = key) =>
-(command: string, ...rest: Array<string>) =>
+const against = (endpoint: string, seen: Array<Ran>, apiKey = key) => (command: string, ...rest: Array<string>) =>
   Effect.tap(
     runCaptured(Cli.run, Cli.name, [command, "--endpoint", endpoint, "--api-key", apiKey, ...rest]),
     (ran) => Effect.sync(() => void seen.push(ran))
@@ -54,52 +55,59 @@ const expectOneLine = (ran: Ran, pattern: RegExp) => {
 }
 
 describe("agentbay against agentbay-local", () => {
-  it.scopedLive("create, list, get, pause, resume, exec, delete; errors in one line; the key never printed", () =>
-    Effect.gen(function*() {
-      const info = yield* server
-      const seen: Array<Ran> = []
-      const agentbay = against(info.endpoint, seen)
+  it.scopedLive(
+    "create, list, get, pause, resume, exec, delete; errors in one line; the key never printed",
+    () =>
+      Effect.gen(function*() {
+        const info = yield* server
+        const seen: Array<Ran> = []
+        const agentbay = against(info.endpoint, seen)
 
-      const created = yield* agentbay("create", "--json", "--label", "suite=cli")
-      expect([created.code, created.stderr]).toEqual([0, ""])
-      const { id, status, imageId } = JSON.parse(created.stdout)
-      expect([status, typeof imageId]).toEqual(["RUNNING", "string"])
+        const created = yield* agentbay("create", "--json", "--label", "suite=cli")
+        expect([created.code, created.stderr]).toEqual([0, ""])
+        const { id, status, imageId } = JSON.parse(created.stdout)
+        expect([status, typeof imageId]).toEqual(["RUNNING", "string"])
 
-      const listed = yield* agentbay("list")
-      expect(lines(listed.stdout)[0]).toMatch(/^ID +STATUS +LABELS$/)
-      expect(lines(listed.stdout)).toContainEqual(expect.stringMatching(new RegExp(`^${id} +RUNNING +suite=cli$`)))
-      expect(JSON.parse((yield* agentbay("get", "--json", id)).stdout)).toMatchObject({ id, status: "RUNNING" })
+        const listed = yield* agentbay("list")
+        expect(lines(listed.stdout)[0]).toMatch(/^ID +STATUS +LABELS$/)
+        expect(lines(listed.stdout)).toContainEqual(expect.stringMatching(new RegExp(`^${id} +RUNNING +suite=cli$`)))
+        expect(JSON.parse((yield* agentbay("get", "--json", id)).stdout)).toMatchObject({ id, status: "RUNNING" })
 
-      // Cloud waits (a poll every 2 s); the server's transitions take 300 ms.
-      const paused = yield* agentbay("pause", id)
-      expect(paused.code, paused.stderr).toBe(0)
-      expect(lines(paused.stdout)[1]).toBe("status  PAUSED")
-      const progress = lines(paused.stderr)
-      expect(progress[0]).toBe(`pausing ${id}: RUNNING`)
-      expect(progress.at(-1)).toMatch(new RegExp(`^pausing ${id}: PAUSED \\(\\d+\\.\\ds\\)$`))
-      const resumed = yield* agentbay("resume", "--json", id)
-      expect(JSON.parse(resumed.stdout).status).toBe("RUNNING")
+        // Cloud waits (a poll every 2 s); the server's transitions take 300 ms.
+        const paused = yield* agentbay("pause", id)
+        expect(paused.code, paused.stderr).toBe(0)
+        expect(lines(paused.stdout)[1]).toBe("status  PAUSED")
+        const progress = lines(paused.stderr)
+        expect(progress[0]).toBe(`pausing ${id}: RUNNING`)
+        expect(progress.at(-1)).toMatch(new RegExp(`^pausing ${id}: PAUSED \\(\\d+\\.\\ds\\)$`))
+        const resumed = yield* agentbay("resume", "--json", id)
+        expect(JSON.parse(resumed.stdout).status).toBe("RUNNING")
 
-      const ran = yield* agentbay("exec", id, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
-      expect(ran).toEqual({ code: 3, stdout: "out\n", stderr: "err\n" })
+        const ran = yield* agentbay("exec", id, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
+        expect(ran).toEqual({ code: 3, stdout: "out\n", stderr: "err\n" })
 
-      const deleted = yield* agentbay("delete", id)
-      expect([deleted.code, deleted.stdout]).toEqual([0, `deleted ${id}\n`])
-      expect(lines(deleted.stderr)[0]).toBe(`deleting ${id}: RUNNING`)
-      const gone = yield* agentbay("get", "--json", id)
-      expect(gone.code === 1 ? gone.stderr : JSON.parse(gone.stdout).status).toMatch(/DELETED|not found/)
+        const deleted = yield* agentbay("delete", id)
+        expect([deleted.code, deleted.stdout]).toEqual([0, `deleted ${id}\n`])
+        expect(lines(deleted.stderr)[0]).toBe(`deleting ${id}: RUNNING`)
+        const gone = yield* agentbay("get", "--json", id)
+        expect(gone.code === 1 ? gone.stderr : JSON.parse(gone.stdout).status).toMatch(/DELETED|not found/)
 
-      expectOneLine(yield* agentbay("get", "local-000000000000000000000000"), /^agentbay: Session local-0{24} not found\n$/)
-      const usage = yield* agentbay("get") // no id: a usage error, printed by @effect/cli
-      expect([usage.code, usage.stdout]).toEqual([2, ""])
-      const wrongKey = "ak-not-this-servers-91c3"
-      const rejected = yield* against(info.endpoint, seen, wrongKey)("list")
-      expectOneLine(rejected, /^agentbay: ListSession: the API key was rejected/)
-      for (const r of seen) {
-        expect(r.stdout + r.stderr).not.toContain(key)
-        expect(r.stdout + r.stderr).not.toContain(wrongKey)
-      }
-    }), { timeout: 60_000 })
+        expectOneLine(
+          yield* agentbay("get", "local-000000000000000000000000"),
+          /^agentbay: Session local-0{24} not found\n$/
+        )
+        const usage = yield* agentbay("get") // no id: a usage error, printed by @effect/cli
+        expect([usage.code, usage.stdout]).toEqual([2, ""])
+        const wrongKey = "ak-not-this-servers-91c3"
+        const rejected = yield* against(info.endpoint, seen, wrongKey)("list")
+        expectOneLine(rejected, /^agentbay: ListSession: the API key was rejected/)
+        for (const r of seen) {
+          expect(r.stdout + r.stderr).not.toContain(key)
+          expect(r.stdout + r.stderr).not.toContain(wrongKey)
+        }
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scopedLive("the environment configures it; an empty AGENTBAY_API_KEY is one line naming it", () =>
     Effect.gen(function*() {

@@ -7,23 +7,24 @@
 // given by the server (download) run ahead of the other side by far less than
 // the file. Local files go up with `uploadFileFrom` and come down with
 // `downloadFileTo`, which leaves no partial file when the download fails.
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import * as AgentBayFileSystem from "@effect-agentbay/core/AgentBayFileSystem"
-import * as WireContext from "@effect-agentbay/core/WireContext"
-import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
-import { assert, describe, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
 import { createHash, randomBytes } from "node:crypto"
 import * as NodeFs from "node:fs"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as AgentBayFileSystem from "@effect-agentbay/core/AgentBayFileSystem"
+import * as WireContext from "@effect-agentbay/core/WireContext"
+import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 
 const MiB = 1024 * 1024
 const CHUNK = 64 * 1024
@@ -126,14 +127,20 @@ const serve = (pulled: () => number) =>
           }
           switch (f.get("Action")) {
             case "GetAndLoadInternalContext":
-              return reply(res, [{ ContextId: CTX, ContextPath: "/home/wuying/file_transfer", ContextType: "file_transfer" }])
+              return reply(res, [{
+                ContextId: CTX,
+                ContextPath: "/home/wuying/file_transfer",
+                ContextType: "file_transfer"
+              }])
             case "GetContextFileUploadUrl":
               return signed("put")
             case "GetContextFileDownloadUrl":
               return signed("get")
             case "SyncContext": {
               synced = { path, mode: f.get("Mode") ?? "" }
-              const [from, to] = synced.mode === "download" ? [state.files, state.sandbox] : [state.sandbox, state.files]
+              const [from, to] = synced.mode === "download"
+                ? [state.files, state.sandbox]
+                : [state.sandbox, state.files]
               if (from.has(path)) to.set(path, from.get(path)!)
               return reply(res)
             }
@@ -170,8 +177,10 @@ const sdk = (state: ServerState) =>
     Layer.provide(AgentBay.layerWaits({ contextSync: { interval: "20 millis", timeout: "10 seconds" } }))
   )
 
-const withFs = <A, E, R>(state: ServerState, f: (fs: AgentBayFileSystem.AgentBayFileSystem.Service) => Effect.Effect<A, E, R>) =>
-  Effect.provide(Effect.flatMap(AgentBayFileSystem.AgentBayFileSystem, f), sdk(state))
+const withFs = <A, E, R>(
+  state: ServerState,
+  f: (fs: AgentBayFileSystem.AgentBayFileSystem.Service) => Effect.Effect<A, E, R>
+) => Effect.provide(Effect.flatMap(AgentBayFileSystem.AgentBayFileSystem, f), sdk(state))
 
 const S1 = "s-1"
 const BIG = 800 // chunks of 64 KiB: 50 MiB
@@ -184,10 +193,14 @@ describe("file transfer over NodeHttpClientLite", () => {
     Effect.gen(function*() {
       let pulled = 0
       const state = yield* serve(() => pulled)
-      const source = Stream.unfold(0, (i) => i < BIG ? Option.some([generated(i), i + 1] as const) : Option.none()).pipe(
-        Stream.tap((c) => Effect.sync(() => void (pulled += c.length)))
+      const source = Stream.unfold(0, (i) => i < BIG ? Option.some([generated(i), i + 1] as const) : Option.none())
+        .pipe(
+          Stream.tap((c) => Effect.sync(() => void (pulled += c.length)))
+        )
+      yield* withFs(
+        state,
+        (fs) => fs.uploadFile(S1, source, "/home/wuying/file_transfer/big.bin", { contentLength: BIG * CHUNK })
       )
-      yield* withFs(state, (fs) => fs.uploadFile(S1, source, "/home/wuying/file_transfer/big.bin", { contentLength: BIG * CHUNK }))
       assert.strictEqual(state.put.received, 50 * MiB)
       assert.strictEqual(state.put.contentLength, String(50 * MiB))
       assert.strictEqual(state.put.sha, generatedSha(BIG))
@@ -229,8 +242,9 @@ describe("file transfer over NodeHttpClientLite", () => {
       NodeFs.writeFileSync(source, content)
       NodeFs.writeFileSync(target, "an older file")
       const remote = "/home/wuying/file_transfer/in.bin"
-      yield* withFs(state, (fs) =>
-        Effect.zipRight(fs.uploadFileFrom(S1, source, remote), fs.downloadFileTo(S1, remote, target))
+      yield* withFs(
+        state,
+        (fs) => Effect.zipRight(fs.uploadFileFrom(S1, source, remote), fs.downloadFileTo(S1, remote, target))
       ).pipe(Effect.provide(NodeContext.layer))
       assert.strictEqual(state.put.contentLength, String(content.length))
       assert.isTrue(state.sandbox.get(remote)?.equals(content), "the sandbox has the file")
@@ -241,8 +255,13 @@ describe("file transfer over NodeHttpClientLite", () => {
       // An empty file, both ways.
       const empty = Path.join(dir, "empty.bin")
       NodeFs.writeFileSync(empty, "")
-      yield* withFs(state, (fs) =>
-        Effect.zipRight(fs.uploadFileFrom(S1, empty, "/tmp/empty.bin"), fs.downloadFileTo(S1, "/tmp/empty.bin", target))
+      yield* withFs(
+        state,
+        (fs) =>
+          Effect.zipRight(
+            fs.uploadFileFrom(S1, empty, "/tmp/empty.bin"),
+            fs.downloadFileTo(S1, "/tmp/empty.bin", target)
+          )
       ).pipe(Effect.provide(NodeContext.layer))
       assert.strictEqual(NodeFs.readFileSync(target).length, 0)
       NodeFs.rmSync(empty)

@@ -2,12 +2,15 @@
 // missing key or a bad timeout, and the layer end to end over the Node HTTP clients.
 // The "environment" is a ConfigProvider.fromMap (what Effect reads instead of
 // process.env), except in the one test that sets and restores a real variable.
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -18,8 +21,6 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 
 // A .env file in a temporary directory, removed when the test's scope closes.
 const dotEnv = (text: string) =>
@@ -211,16 +212,21 @@ describe("NodeAgentBay layer", () => {
     ))
 
   it.effect("AGENTBAY_TIMEOUT_MS bounds each attempt", () =>
-    recording("hang", { dotEnv: false }, { AGENTBAY_API_KEY: "k", AGENTBAY_TIMEOUT_MS: "1500" }, (bay) =>
-      Effect.gen(function*() {
-        const fiber = yield* Effect.fork(Effect.flip(bay.create()))
-        yield* TestClock.adjust("1499 millis")
-        assert.strictEqual((yield* Fiber.poll(fiber))._tag, "None")
-        yield* TestClock.adjust("1 millis")
-        const error = yield* Fiber.join(fiber)
-        assert.strictEqual(error._tag, "TransportError")
-        if (error._tag === "TransportError") assert.strictEqual(error.reason, "Timeout")
-      })))
+    recording(
+      "hang",
+      { dotEnv: false },
+      { AGENTBAY_API_KEY: "k", AGENTBAY_TIMEOUT_MS: "1500" },
+      (bay) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(Effect.flip(bay.create()))
+          yield* TestClock.adjust("1499 millis")
+          assert.strictEqual((yield* Fiber.poll(fiber))._tag, "None")
+          yield* TestClock.adjust("1 millis")
+          const error = yield* Fiber.join(fiber)
+          assert.strictEqual(error._tag, "TransportError")
+          if (error._tag === "TransportError") assert.strictEqual(error.reason, "Timeout")
+        })
+    ))
 
   // A real local server (127.0.0.1, closed by this test) behind each Node HTTP client.
   for (const kind of ["undici", "node-http"] as const) {

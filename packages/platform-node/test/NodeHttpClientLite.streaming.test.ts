@@ -4,10 +4,14 @@
 // streaming is a ResponseError; the buffering accessors still collect it, under
 // MaxBodySize; a stream request body goes out with its content-length. Live
 // clock: a guard of 10 s fails a test that would otherwise hang.
+import { createHash } from "node:crypto"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -15,9 +19,6 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { createHash } from "node:crypto"
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 
 // A server on 127.0.0.1 answering with `handler`, closed with the test's scope.
 const serve = (handler: (req: Http.IncomingMessage, res: Http.ServerResponse) => void) =>
@@ -152,7 +153,8 @@ describe("NodeHttpClientLite: stream request bodies", () => {
           h.update(c)
           n += c.length
         })
-        req.on("end", () => res.end(`${req.headers["content-length"]} ${req.headers["transfer-encoding"]} ${n} ${h.digest("hex")}`))
+        req.on("end", () =>
+          res.end(`${req.headers["content-length"]} ${req.headers["transfer-encoding"]} ${n} ${h.digest("hex")}`))
       })
       const client = yield* lite
       const response = yield* within(client.execute(
@@ -186,7 +188,9 @@ describe("NodeHttpClientLite: stream request bodies", () => {
         Stream.tap((c) => Effect.sync(() => void (pulled += c.length)))
       )
       const response = yield* within(client.execute(
-        HttpClientRequest.put(url).pipe(HttpClientRequest.bodyStream(body, { contentLength: 800 * 64 * 1024, contentType: "" }))
+        HttpClientRequest.put(url).pipe(
+          HttpClientRequest.bodyStream(body, { contentLength: 800 * 64 * 1024, contentType: "" })
+        )
       ))
       assert.strictEqual(response.status, 403)
       assert.isBelow(pulled, 800 * 64 * 1024)

@@ -3,13 +3,16 @@
 // bodies (large, chunked, cut short), connection reuse, abort on interruption,
 // transport errors, the body size limit, the platform fallback; then the SDK over
 // it with the live clock: the attempt timeout and interruption reach the socket.
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+import * as AgentBay from "@effect-agentbay/core/AgentBay"
+import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
+import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as AgentBay from "@effect-agentbay/core/AgentBay"
-import * as NodeAgentBay from "@effect-agentbay/platform-node/NodeAgentBay"
-import * as NodeHttpClientLite from "@effect-agentbay/platform-node/NodeHttpClientLite"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
@@ -20,8 +23,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 
 interface Seen {
   readonly method: string
@@ -58,7 +59,9 @@ const serve = (
       server.on("connection", () => connections++)
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, state: { url: `http://127.0.0.1:${port}`, seen, connections: () => connections } }))
+        resume(
+          Effect.succeed({ server, state: { url: `http://127.0.0.1:${port}`, seen, connections: () => connections } })
+        )
       })
     }),
     ({ server }) =>
@@ -106,7 +109,10 @@ describe("NodeHttpClientLite: requests and responses", () => {
       assert.strictEqual(seen!.headers["x-acs-action"], "GetSession")
       assert.strictEqual(seen!.headers["content-type"], "application/x-www-form-urlencoded")
       assert.strictEqual(seen!.headers["content-length"], String(Buffer.byteLength(seen!.body)))
-      assert.deepStrictEqual([...new URLSearchParams(seen!.body)], [["Authorization", "Bearer k"], ["SessionId", "s-1"]])
+      assert.deepStrictEqual([...new URLSearchParams(seen!.body)], [["Authorization", "Bearer k"], [
+        "SessionId",
+        "s-1"
+      ]])
     }))
 
   it.scoped("credentials in the URL are sent as basic auth, as node:http does", () =>
@@ -248,7 +254,9 @@ describe("NodeHttpClientLite: failures and interruption", () => {
 
   it.scoped("traced requests and FormData bodies go through the platform client, and work", () =>
     Effect.gen(function*() {
-      const server = yield* serve((req, res, body) => res.end(`${req.headers["content-type"]?.split(";")[0]} ${body.length > 0}`))
+      const server = yield* serve((req, res, body) =>
+        res.end(`${req.headers["content-type"]?.split(";")[0]} ${body.length > 0}`)
+      )
       const client = yield* NodeHttpClientLite.make() // tracing on: the platform's node:http client
       const traced = yield* client.post(server.url, { body: HttpBody.text("hello") })
       assert.strictEqual(yield* traced.text, "text/plain true")
@@ -279,7 +287,9 @@ describe("the SDK over NodeHttpClientLite (live clock)", () => {
     Effect.gen(function*() {
       const { closed, server } = yield* silent
       // CreateMcpSession is not retried: one attempt, one timeout.
-      const error = yield* Effect.flip(Effect.provide(Effect.flatMap(AgentBay.AgentBay, (b) => b.create()), bay(server.url)))
+      const error = yield* Effect.flip(
+        Effect.provide(Effect.flatMap(AgentBay.AgentBay, (b) => b.create()), bay(server.url))
+      )
       assert.deepInclude(error, { _tag: "TransportError", reason: "Timeout", action: "CreateMcpSession" })
       yield* within(Deferred.await(closed))
       assert.strictEqual(server.seen.length, 1)

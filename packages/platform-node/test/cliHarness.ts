@@ -4,8 +4,10 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+
 import * as CliOutput from "../src/CliOutput.js"
 
+// eslint-disable-next-line no-control-regex -- the ANSI escape (ESC) is what is matched
 export const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
 
 export interface Captured {

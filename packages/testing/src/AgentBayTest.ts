@@ -35,11 +35,28 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { makeQueue, missingService } from "./internal/fake.js"
 import { type CommandHandler, make as makeSandbox } from "./internal/sandbox.js"
 
-export type { CommandHandler, CommandResult } from "./internal/sandbox.js"
+export type {
+  /**
+   * A programmed command (`Backend.Service.onCommand`): a fixed result, or a function of the
+   * command line (it may take time on the Clock: past the call's timeout it is cut).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  CommandHandler,
+  /**
+   * What a programmed command produces. Missing fields: empty output, exit 0.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  CommandResult
+} from "./internal/sandbox.js"
 
 /**
  * A method of `AgentBayClient.Service`, i.e. one wire action.
@@ -128,6 +145,7 @@ export class Backend extends Context.Tag("@effect-agentbay/testing/Backend")<Bac
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export declare namespace Backend {
   /**
@@ -143,7 +161,11 @@ export declare namespace Backend {
      * Fails the next `times` calls of `method` with `error`, before the call
      * touches any state. Queued faults of one method are used in order.
      */
-    readonly failNext: <M extends Method>(method: M, error: MethodError<M>, options?: NextOptions) => Effect.Effect<void>
+    readonly failNext: <M extends Method>(
+      method: M,
+      error: MethodError<M>,
+      options?: NextOptions
+    ) => Effect.Effect<void>
     /**
      * Delays the next `times` calls of `method` by `duration` on the `Clock`
      * (a slow network), before they act. Combines with `failNext`: the delay comes first.
@@ -187,7 +209,10 @@ export declare namespace Backend {
      * tasks, volumes, networks, URL tokens), to inspect or seed it directly.
      */
     readonly vault: BackendVault.BackendVault.Service
-    /** The next `times` reads (`read`: downloads, GETs) or writes (`write`: uploads, PUTs) of stored context files fail. */
+    /**
+     * The next `times` reads (`read`: downloads, GETs) or writes (`write`: uploads, PUTs) of
+     * stored context files fail.
+     */
     readonly failContextStorage: (operation: "read" | "write", options?: NextOptions) => Effect.Effect<void>
     /** Ids of the volumes whose data exists (mounted at least once, not deleted), in creation order. */
     readonly volumes: Effect.Effect<ReadonlyArray<string>>
@@ -219,7 +244,10 @@ const backend = (options: Options) =>
     const { faults, vault } = yield* MemoryVault.makeWithFaults
     const tasks = new Map<string, ReadonlyArray<WireContext.ContextTask>>()
     const delay = options.transitionDelay ?? 0
-    const runtime = BackendRuntime.layerWith({ urlLifetime: options.urlLifetime, recycleInterval: options.recycleInterval })
+    const runtime = BackendRuntime.layerWith({
+      urlLifetime: options.urlLifetime,
+      recycleInterval: options.recycleInterval
+    })
     const layer = runtime.pipe(
       Layer.provideMerge(BackendSessions.layer({ transitionDelay: delay, deleteDelay: delay, idPrefix: "fake" })),
       Layer.provideMerge(Layer.mergeAll(
@@ -246,7 +274,7 @@ const backend = (options: Options) =>
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<Context.Context<AgentBayClient.AgentBayClient | Backend>, never, import("effect/Scope").Scope> =>
+): Effect.Effect<Context.Context<AgentBayClient.AgentBayClient | Backend>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { context, faults: storage, http, sandbox, tasks, vault } = yield* backend(options)
     const store = Context.get(context, BackendStore.BackendStore)
@@ -302,8 +330,11 @@ export const make = (
       })
     })
     const row = (id: string) =>
-      Effect.flatMap(store.findSession(id), (found) =>
-        found._tag === "None" ? Effect.dieMessage(`AgentBayTest: no session ${id}`) : Effect.succeed(found.value))
+      Effect.flatMap(
+        store.findSession(id),
+        (found) =>
+          found._tag === "None" ? Effect.dieMessage(`AgentBayTest: no session ${id}`) : Effect.succeed(found.value)
+      )
     const recorded = (method?: Method) =>
       Effect.sync((): ReadonlyArray<Call> =>
         method === undefined ? calls.slice() : calls.filter((c) => c.method === method)
@@ -322,7 +353,8 @@ export const make = (
       liveSessions: Effect.map(all, (ss) => ss.filter((s) => !Lifecycle.isGone(s.status))),
       failNext: (method, error, next) => faults.enqueue(method, error as MethodError<Method>, next),
       delayNext: (method, duration, next) => delays.enqueue(method, Duration.decode(duration), next),
-      setTransitionDelay: (duration) => sessions.setDelays({ transition: toMillis(duration), delete: toMillis(duration) }),
+      setTransitionDelay: (duration) =>
+        sessions.setDelays({ transition: toMillis(duration), delete: toMillis(duration) }),
       calls: recorded,
       callCount: counted,
       setStatus: (id, status) =>
@@ -355,6 +387,25 @@ export const make = (
  * plus its `Backend`. Provide it per test (inside `it.effect`), so that each
  * test gets its own state.
  *
+ * @example
+ * ```ts
+ * import * as AgentBay from "@effect-agentbay/core/AgentBay"
+ * import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const bay = yield* AgentBay.AgentBay
+ *   const backend = yield* AgentBayTest.Backend
+ *   // A scoped session: deleted when its scope closes.
+ *   const id = yield* Effect.scoped(Effect.map(bay.session({ labels: { team: "docs" } }), (s) => s.id))
+ *   assert.deepStrictEqual(yield* backend.liveSessions, []) // nothing leaked
+ *   assert.strictEqual(yield* backend.callCount("createMcpSession"), 1)
+ *   return id
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, AgentBayTest.layer()))
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -372,7 +423,8 @@ export const layerStub = (stubs: Partial<AgentBay.AgentBay.Service>): Layer.Laye
   const message = (name: keyof AgentBay.AgentBay.Service) => `AgentBayTest.layerStub: AgentBay.${name} is not stubbed`
   const missing = (name: keyof AgentBay.AgentBay.Service) => () => Effect.dieMessage(message(name))
   // `network` is the same object as `betaNetwork`.
-  const network = stubs.betaNetwork ?? stubs.network ?? missingService<AgentBay.AgentBay.Service["betaNetwork"]>("betaNetwork")
+  const network = stubs.betaNetwork ?? stubs.network ??
+    missingService<AgentBay.AgentBay.Service["betaNetwork"]>("betaNetwork")
   return Layer.succeed(
     AgentBay.AgentBay,
     AgentBay.AgentBay.of({

@@ -13,7 +13,8 @@ import * as TestClock from "effect/TestClock"
 const timed = { transitionDelay: "3 seconds" } as const
 
 const status = (id: string) => Effect.flatMap(AgentBayClient, (c) => Effect.map(c.getSession(id), (s) => s.status))
-const detail = (id: string) => Effect.flatMap(AgentBayClient, (c) => Effect.map(c.getSessionDetail(id), (s) => s.status))
+const detail = (id: string) =>
+  Effect.flatMap(AgentBayClient, (c) => Effect.map(c.getSessionDetail(id), (s) => s.status))
 
 describe("AgentBayTest lifecycle", () => {
   it.effect("pause and resume pass through PAUSING and RESUMING, settling on the clock", () =>
@@ -187,7 +188,10 @@ describe("AgentBayTest Backend", () => {
       assert.strictEqual(yield* Effect.flip(client.getSession(id)), down)
       assert.strictEqual(yield* status(id), "RUNNING")
       // A faulted write changes nothing.
-      yield* backend.failNext("pauseSessionAsync", new TransportError({ action: "PauseSessionAsync", reason: "Timeout" }))
+      yield* backend.failNext(
+        "pauseSessionAsync",
+        new TransportError({ action: "PauseSessionAsync", reason: "Timeout" })
+      )
       assert.strictEqual((yield* Effect.flip(client.pauseSessionAsync(id)))._tag, "TransportError")
       assert.strictEqual(yield* status(id), "RUNNING")
     }).pipe(Effect.provide(AgentBayTest.layer(timed))))

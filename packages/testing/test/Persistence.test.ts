@@ -1,7 +1,9 @@
-// Contexts, their syncs and file URLs, and volumes in the fake, through the real
-// client: `client.call` with the Wire declarations, `AgentBay.create({ contextSync })`,
-// and the fake's own HttpClient for the pre-signed URLs.
-import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
+// Contexts, their syncs and file URLs in the fake, through the real client: `client.call`
+// with the Wire declarations, `AgentBay.create({ contextSync })`, and the fake's own
+// HttpClient for the pre-signed URLs. What this file checks is the wire's detail and the
+// fake's own hooks (faults, the TestClock); the behaviour through the SDK is the
+// persistence suite's, run on the fake and the local runtime alike
+// (packages/local/test/Persistence.test.ts).
 import { AgentBay } from "@effect-agentbay/core/AgentBay"
 import { AgentBayClient } from "@effect-agentbay/core/AgentBayClient"
 import * as WireContext from "@effect-agentbay/core/WireContext"
@@ -16,51 +18,40 @@ import * as TestClock from "effect/TestClock"
 const data = "/home/wuying/data"
 
 const context = (name: string) =>
-  Effect.flatMap(AgentBayClient, (c) =>
-    Effect.map(c.call(WireContext.GetContext, { Name: name, AllowCreate: true }), (r) => r.data.Id))
+  Effect.flatMap(
+    AgentBayClient,
+    (c) => Effect.map(c.call(WireContext.GetContext, { Name: name, AllowCreate: true }), (r) => r.data.Id)
+  )
 
-const urlOf = (action: typeof WireContext.GetContextFileUploadUrl | typeof WireContext.GetContextFileDownloadUrl, contextId: string, path: string) =>
-  Effect.flatMap(AgentBayClient, (c) =>
-    Effect.map(c.call(action, { ContextId: contextId, FilePath: path }), (r) => r.data.Url))
+const urlOf = (
+  action: typeof WireContext.GetContextFileUploadUrl | typeof WireContext.GetContextFileDownloadUrl,
+  contextId: string,
+  path: string
+) =>
+  Effect.flatMap(
+    AgentBayClient,
+    (c) => Effect.map(c.call(action, { ContextId: contextId, FilePath: path }), (r) => r.data.Url)
+  )
 
 // A PUT or GET of a file URL through the fake's HttpClient: status and body.
 const put = (url: string, bytes: Uint8Array) =>
-  Effect.flatMap(AgentBayTest.Backend, (b) =>
-    Effect.map(b.http.execute(HttpClientRequest.bodyUint8Array(HttpClientRequest.put(url), bytes)), (r) => r.status))
+  Effect.flatMap(
+    AgentBayTest.Backend,
+    (b) =>
+      Effect.map(b.http.execute(HttpClientRequest.bodyUint8Array(HttpClientRequest.put(url), bytes)), (r) => r.status)
+  )
 const get = (url: string) =>
-  Effect.flatMap(AgentBayTest.Backend, (b) =>
-    Effect.flatMap(b.http.execute(HttpClientRequest.get(url)), (r) =>
-      Effect.map(r.arrayBuffer, (body) => ({ status: r.status, body: new Uint8Array(body) }))))
+  Effect.flatMap(
+    AgentBayTest.Backend,
+    (b) =>
+      Effect.flatMap(b.http.execute(HttpClientRequest.get(url)), (r) =>
+        Effect.map(r.arrayBuffer, (body) => ({ status: r.status, body: new Uint8Array(body) })))
+  )
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const binary = (size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 8)) % 256)
 
 describe("AgentBayTest persistence", () => {
-  it.effect("a synced path outlives its session: session 2 with the same context sees session 1's files", () =>
-    Effect.gen(function*() {
-      const bay = yield* AgentBay
-      const backend = yield* AgentBayTest.Backend
-      const id = yield* context("work")
-      const one = yield* bay.create({ contextSync: [{ contextId: id, path: data }] })
-      yield* one.filesystem.writeFile(`${data}/notes.txt`, "hello")
-      yield* one.filesystem.writeFile(`${data}/logs/run.log`, "ok\n")
-      yield* one.filesystem.writeFile("/home/wuying/elsewhere.txt", "not synced")
-      yield* bay.delete(one)
-      assert.deepStrictEqual(yield* backend.contextFiles(id), [`${data}/logs/run.log`, `${data}/notes.txt`])
-
-      const two = yield* bay.create({ contextSync: [{ contextId: id, path: data }] })
-      assert.strictEqual(yield* two.filesystem.readFile(`${data}/notes.txt`), "hello")
-      assert.strictEqual(yield* two.filesystem.readFile(`${data}/logs/run.log`), "ok\n")
-      assert.strictEqual((yield* Effect.flip(two.filesystem.readFile("/home/wuying/elsewhere.txt")))._tag, "ToolError")
-      const tasks = yield* two.context.info()
-      assert.deepStrictEqual(tasks.map((t) => [t.contextId, t.path, t.taskType, t.status]), [[id, data, "download", "Success"]])
-
-      // Deleting in the sandbox deletes in the context at the next upload (deletePolicy.syncLocalFile).
-      yield* two.filesystem.deleteFile(`${data}/logs`)
-      yield* bay.delete(two, { syncContext: true })
-      assert.deepStrictEqual(yield* backend.contextFiles(id), [`${data}/notes.txt`])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
-
   it.effect("file URLs: an upload URL's bytes land in the context and a download URL returns them exactly", () =>
     Effect.gen(function*() {
       const client = yield* AgentBayClient
@@ -68,7 +59,10 @@ describe("AgentBayTest persistence", () => {
       const id = yield* context("urls")
       const bytes = binary(3 * 1024 * 1024 + 5) // past the vault's 1 MiB chunks
       yield* TestClock.adjust("10 seconds")
-      const issued = yield* client.call(WireContext.GetContextFileUploadUrl, { ContextId: id, FilePath: `${data}/blob.bin` })
+      const issued = yield* client.call(WireContext.GetContextFileUploadUrl, {
+        ContextId: id,
+        FilePath: `${data}/blob.bin`
+      })
       // Valid for an hour, in Unix seconds.
       assert.strictEqual(issued.data.ExpireTime, 3610)
       const up = issued.data.Url
@@ -115,49 +109,6 @@ describe("AgentBayTest persistence", () => {
       assert.strictEqual(again._tag, "NotFound")
     }).pipe(Effect.provide(AgentBayTest.layer())))
 
-  it.effect("whitelist and exclude paths: only the listed sub-paths sync, minus the excluded ones", () =>
-    Effect.gen(function*() {
-      const bay = yield* AgentBay
-      const backend = yield* AgentBayTest.Backend
-      const id = yield* context("partial")
-      const policy = { bwList: { whiteLists: [{ path: "src", excludePaths: ["src/tmp"] }, { path: "docs/README.md" }] } }
-      const one = yield* bay.create({ contextSync: [{ contextId: id, path: data, policy }] })
-      yield* MemoryFiles.seed(backend.files(one.id), {
-        [`${data}/src/main.ts`]: "main",
-        [`${data}/src/tmp/cache.bin`]: "cache",
-        [`${data}/docs/README.md`]: "readme",
-        [`${data}/docs/other.md`]: "other",
-        [`${data}/top.txt`]: "top"
-      })
-      yield* bay.delete(one)
-      assert.deepStrictEqual(yield* backend.contextFiles(id), [`${data}/docs/README.md`, `${data}/src/main.ts`])
-    }).pipe(Effect.provide(AgentBayTest.layer())))
-
-  it.effect("DeleteContext and ClearContext while a live session syncs the context are InvalidState", () =>
-    Effect.gen(function*() {
-      const client = yield* AgentBayClient
-      const bay = yield* AgentBay
-      const backend = yield* AgentBayTest.Backend
-      const id = yield* context("busy")
-      const session = yield* bay.create({ contextSync: [{ contextId: id, path: data }] })
-      assert.strictEqual((yield* client.call(WireContext.GetContext, { ContextId: id, AllowCreate: false })).data.State, "in-use")
-      for (const action of [WireContext.DeleteContext, WireContext.ClearContext]) {
-        const error = yield* Effect.flip(client.call(action, { Id: id }))
-        assert.deepStrictEqual(error._tag === "InvalidState" && [error.resource, error.id], ["Context", id])
-      }
-      yield* session.filesystem.writeFile(`${data}/a.txt`, "a")
-      yield* bay.delete(session)
-      assert.strictEqual((yield* client.call(WireContext.GetContext, { ContextId: id, AllowCreate: false })).data.State, "available")
-      assert.deepStrictEqual(yield* backend.contextFiles(id), [`${data}/a.txt`])
-      // Clear wipes the files before it answers: the client's poll sees `available` at once.
-      yield* client.call(WireContext.ClearContext, { Id: id })
-      assert.deepStrictEqual(yield* backend.contextFiles(id), [])
-      assert.strictEqual((yield* client.call(WireContext.GetContext, { ContextId: id, AllowCreate: false })).data.State, "available")
-      yield* client.call(WireContext.DeleteContext, { Id: id })
-      const gone = yield* Effect.flip(client.call(WireContext.GetContext, { ContextId: id, AllowCreate: false }))
-      assert.deepStrictEqual(gone._tag === "NotFound" && gone.resource, "Context")
-    }).pipe(Effect.provide(AgentBayTest.layer())))
-
   it.effect("DescribeContextFiles pages a folder's direct children by page number, Count beside Data", () =>
     Effect.gen(function*() {
       const client = yield* AgentBayClient
@@ -167,7 +118,12 @@ describe("AgentBayTest persistence", () => {
         yield* backend.vault.files.write(id, `${data}/${name}`, Stream.succeed(new TextEncoder().encode(name)))
       }
       const page = (n: number) =>
-        client.call(WireContext.DescribeContextFiles, { ContextId: id, ParentFolderPath: data, PageNumber: n, PageSize: 3 })
+        client.call(WireContext.DescribeContextFiles, {
+          ContextId: id,
+          ParentFolderPath: data,
+          PageNumber: n,
+          PageSize: 3
+        })
       const first = yield* page(1)
       assert.strictEqual(first.envelope.Count, 4)
       assert.deepStrictEqual(first.data.map((f) => [f.FileName, f.FileType, f.Size]), [
@@ -263,13 +219,19 @@ describe("AgentBayTest persistence", () => {
       const badPolicy = yield* Effect.flip(client.call(WireSession.CreateMcpSession, {
         PersistenceDataList: [{ ContextId: id, Path: data, Policy: { uploadPolicy: { uploadMode: "Zip" } } }]
       }))
-      assert.deepStrictEqual(badPolicy._tag === "ApiError" && [badPolicy.code, badPolicy.description.startsWith("PersistenceDataList.0.Policy")], [
-        "InvalidParameter",
-        true
-      ])
+      assert.deepStrictEqual(
+        badPolicy._tag === "ApiError" &&
+          [badPolicy.code, badPolicy.description.startsWith("PersistenceDataList.0.Policy")],
+        [
+          "InvalidParameter",
+          true
+        ]
+      )
       assert.deepStrictEqual(yield* backend.sessions, [])
       // The backend's own names are reserved.
-      const reserved = yield* Effect.flip(client.call(WireContext.GetContext, { Name: "file_transfer:x", AllowCreate: true }))
+      const reserved = yield* Effect.flip(
+        client.call(WireContext.GetContext, { Name: "file_transfer:x", AllowCreate: true })
+      )
       assert.deepStrictEqual(reserved._tag === "ApiError" && reserved.code, "InvalidParameter")
     }).pipe(Effect.provide(AgentBayTest.layer())))
 
@@ -281,7 +243,10 @@ describe("AgentBayTest persistence", () => {
       const first = yield* client.call(WireContext.ListContexts, { MaxResults: 2 })
       assert.deepStrictEqual(first.data.map((c) => c.Name), ["c1", "c2"])
       assert.deepStrictEqual([first.envelope.TotalCount, first.envelope.MaxResults], [3, 2])
-      const second = yield* client.call(WireContext.ListContexts, { MaxResults: 2, NextToken: first.envelope.NextToken! })
+      const second = yield* client.call(WireContext.ListContexts, {
+        MaxResults: 2,
+        NextToken: first.envelope.NextToken!
+      })
       assert.deepStrictEqual([second.data.map((c) => c.Name), second.envelope.NextToken], [["c3"], ""])
       const session = yield* bay.create({ contextSync: [{ contextId: ids[2]!, path: data }] })
       const synced = yield* client.call(WireContext.ListContexts, { SessionId: session.id })
@@ -291,7 +256,10 @@ describe("AgentBayTest persistence", () => {
       const taken = yield* Effect.flip(client.call(WireContext.ModifyContext, { Id: ids[0]!, Name: "c2" }))
       assert.deepStrictEqual(taken._tag === "ApiError" && taken.code, "InvalidParameter")
       yield* client.call(WireContext.ModifyContext, { Id: ids[0]!, Name: "renamed" })
-      assert.strictEqual((yield* client.call(WireContext.GetContext, { Name: "renamed", AllowCreate: false })).data.Id, ids[0])
+      assert.strictEqual(
+        (yield* client.call(WireContext.GetContext, { Name: "renamed", AllowCreate: false })).data.Id,
+        ids[0]
+      )
       const old = yield* Effect.flip(client.call(WireContext.GetContext, { Name: "c1", AllowCreate: false }))
       assert.deepStrictEqual(old._tag === "NotFound" && [old.resource, old.id], ["Context", "c1"])
     }).pipe(Effect.provide(AgentBayTest.layer())))
@@ -309,7 +277,11 @@ describe("AgentBayTest persistence", () => {
       yield* client.syncContext({ sessionId: session.id, contextId: id, path: "/tmp/extra.txt", mode: "upload" })
       assert.deepStrictEqual(yield* backend.contextFiles(id), [`${data}/a.txt`, "/tmp/extra.txt"])
       const tasks = yield* client.getContextInfo({ sessionId: session.id, contextId: id, path: "/tmp/extra.txt" })
-      assert.deepStrictEqual(tasks.map((t) => [t.path, t.taskType, t.status]), [["/tmp/extra.txt", "upload", "Success"]])
+      assert.deepStrictEqual(tasks.map((t) => [t.path, t.taskType, t.status]), [[
+        "/tmp/extra.txt",
+        "upload",
+        "Success"
+      ]])
       const half = yield* Effect.flip(client.call(WireContext.SyncContext, { SessionId: session.id, ContextId: id }))
       assert.strictEqual(half._tag === "ApiError" && half.code, "InvalidParameter")
       yield* bay.betaPauseAsync(session)

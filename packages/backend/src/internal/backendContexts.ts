@@ -49,7 +49,15 @@ const userContext = (deps: Deps, owner: string, id: string) =>
 const insert = (deps: Deps, owner: string, name: string, kind: ContextRow["kind"]) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const row = { id: `ctx-${hex(12)}`, owner, name, state: "available" as const, kind, createdAt: now, lastUsedAt: now }
+    const row = {
+      id: `ctx-${hex(12)}`,
+      owner,
+      name,
+      state: "available" as const,
+      kind,
+      createdAt: now,
+      lastUsedAt: now
+    }
     yield* deps.vault.insertContext(row)
     return { ...row, seq: 0 }
   })
@@ -69,7 +77,9 @@ const sessionContexts = (deps: Deps, ctx: Caller, sessionId: string) =>
     const session = yield* deps.sessions.get(ctx.owner, sessionId)
     const ids = new Set(BackendSync.entriesOf(session.params).map((e) => e.contextId))
     const found = yield* Effect.forEach([...ids], (id) => deps.vault.findContext(id, ctx.owner))
-    return found.flatMap((o) => (Option.isSome(o) && o.value.kind === "user" ? [o.value] : [])).sort((a, b) => a.seq - b.seq)
+    return found.flatMap((o) => (Option.isSome(o) && o.value.kind === "user" ? [o.value] : [])).sort((a, b) =>
+      a.seq - b.seq
+    )
   })
 
 const list = (deps: Deps) => (p: Wire.ParamsOf<typeof WireContext.ListContexts>, ctx: Caller) =>
@@ -140,7 +150,9 @@ export const changes = (deps: Deps): ReadonlyArray<Entry> => [
       const row = yield* userContext(deps, ctx.owner, p.Id)
       yield* idle(deps, ctx.owner, row, "clear")
       yield* deps.vault.updateContext(row.id, { state: "clearing" })
-      yield* deps.vault.files.clear(row.id).pipe(Effect.ensuring(deps.vault.updateContext(row.id, { state: "available" })))
+      yield* deps.vault.files.clear(row.id).pipe(
+        Effect.ensuring(deps.vault.updateContext(row.id, { state: "available" }))
+      )
       return {}
     }))
 ]

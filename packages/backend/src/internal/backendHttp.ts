@@ -131,4 +131,3 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number) => {
   }
   return out
 }
-

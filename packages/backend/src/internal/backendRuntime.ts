@@ -101,7 +101,11 @@ export const toReply = (e: Failure): Reply => {
     case "SandboxError":
       return failure(500, Wire.Code.InternalError, `The session's sandbox could not ${e.operation}`)
     case "UnknownTool":
-      return failure(400, Wire.Code.InvalidParameter, `Name: no tool ${JSON.stringify(e.name.slice(0, 100))} in this session`)
+      return failure(
+        400,
+        Wire.Code.InvalidParameter,
+        `Name: no tool ${JSON.stringify(e.name.slice(0, 100))} in this session`
+      )
     case "FileError":
       return failure(500, Wire.Code.InternalError, "The stored files could not be read or written")
     case "ContextSyncFailed":

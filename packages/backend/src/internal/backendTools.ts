@@ -3,7 +3,6 @@
 // codec. Internal: not exported from the package; `BackendTools.call` dispatches to `handlers`.
 //
 // Node: `get_metrics` reads the host's CPU and memory with `node:os` (the only Node module of the tools).
-import * as Os from "node:os"
 import * as McpTool from "@effect-agentbay/core/McpTool"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
@@ -13,6 +12,7 @@ import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Os from "node:os"
 import {
   type BackendSandbox,
   type FileError,
@@ -125,35 +125,46 @@ const writeFile = handler(McpTool.WriteFile, ({ files, session }, args) =>
     return `Successfully wrote to ${args.path}`
   }))
 
-const getFileInfo = handler(McpTool.GetFileInfo, ({ files }, args) =>
-  Effect.map(files.stat(args.path), (stat): McpTool.FileInfo => ({
-    name: stat.name,
-    path: stat.path,
-    size: stat.size,
-    isDirectory: stat.isDirectory,
-    modTime: Text.isoSeconds(stat.modTime),
-    mode: Text.modeString(stat.isDirectory, stat.mode),
-    owner: "wuying",
-    group: "wuying"
-  })))
+const getFileInfo = handler(
+  McpTool.GetFileInfo,
+  ({ files }, args) =>
+    Effect.map(files.stat(args.path), (stat): McpTool.FileInfo => ({
+      name: stat.name,
+      path: stat.path,
+      size: stat.size,
+      isDirectory: stat.isDirectory,
+      modTime: Text.isoSeconds(stat.modTime),
+      mode: Text.modeString(stat.isDirectory, stat.mode),
+      owner: "wuying",
+      group: "wuying"
+    }))
+)
 
-const listDirectory = handler(McpTool.ListDirectory, ({ files }, args) =>
-  Effect.map(files.list(args.path), (entries) => entries.map(({ isDirectory, name }) => ({ name, isDirectory }))))
+const listDirectory = handler(
+  McpTool.ListDirectory,
+  ({ files }, args) =>
+    Effect.map(files.list(args.path), (entries) => entries.map(({ isDirectory, name }) => ({ name, isDirectory })))
+)
 
 /** `read_multiple_files`: a file that cannot be read gets `Error: <message>` as its content (our choice). */
-const readMultipleFiles = handler(McpTool.ReadMultipleFiles, ({ files }, args) =>
-  Effect.forEach(args.paths, (path) =>
-    readAll(files, path).pipe(
-      Effect.map((bytes) => ({ path, content: Text.decode(bytes) })),
-      Effect.catchTags({
-        FileError: (error) => Effect.succeed({ path, content: `Error: ${error.message}` }),
-        ToolFailure: (error) => Effect.succeed({ path, content: `Error: ${error.text}` })
-      })
-    )))
+const readMultipleFiles = handler(
+  McpTool.ReadMultipleFiles,
+  ({ files }, args) =>
+    Effect.forEach(args.paths, (path) =>
+      readAll(files, path).pipe(
+        Effect.map((bytes) => ({ path, content: Text.decode(bytes) })),
+        Effect.catchTags({
+          FileError: (error) => Effect.succeed({ path, content: `Error: ${error.message}` }),
+          ToolFailure: (error) => Effect.succeed({ path, content: `Error: ${error.text}` })
+        })
+      ))
+)
 
 const directory = (files: SessionFiles, path: string) =>
-  Effect.flatMap(files.stat(path), (stat) =>
-    stat.isDirectory ? Effect.succeed(stat) : refuse(`${path}: not a directory`))
+  Effect.flatMap(
+    files.stat(path),
+    (stat) => stat.isDirectory ? Effect.succeed(stat) : refuse(`${path}: not a directory`)
+  )
 
 /** `search_files`: see `Text.matchesName` and `Text.isExcluded` for the pattern rules. */
 const searchFiles = handler(McpTool.SearchFiles, ({ files }, args) =>
@@ -199,14 +210,21 @@ const getFileChange = handler(McpTool.GetFileChange, ({ files, session }, args) 
     return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   }))
 
-const createDirectory = handler(McpTool.CreateDirectory, ({ files }, args) =>
-  Effect.as(files.makeDirectory(args.path), `Successfully created directory ${args.path}`))
+const createDirectory = handler(
+  McpTool.CreateDirectory,
+  ({ files }, args) => Effect.as(files.makeDirectory(args.path), `Successfully created directory ${args.path}`)
+)
 
-const deleteFile = handler(McpTool.DeleteFile, ({ files }, args) =>
-  Effect.as(files.remove(args.path), `Successfully deleted ${args.path}`))
+const deleteFile = handler(
+  McpTool.DeleteFile,
+  ({ files }, args) => Effect.as(files.remove(args.path), `Successfully deleted ${args.path}`)
+)
 
-const moveFile = handler(McpTool.MoveFile, ({ files }, args) =>
-  Effect.as(files.move(args.source, args.destination), `Successfully moved ${args.source} to ${args.destination}`))
+const moveFile = handler(
+  McpTool.MoveFile,
+  ({ files }, args) =>
+    Effect.as(files.move(args.source, args.destination), `Successfully moved ${args.source} to ${args.destination}`)
+)
 
 /** `edit_file`: edits apply in order, each to the first occurrence of its `oldText` in the text so far. */
 const editFile = handler(McpTool.EditFile, ({ files }, args) =>

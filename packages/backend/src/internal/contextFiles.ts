@@ -59,8 +59,11 @@ class UploadTooLarge {
 export const make = (vault: BackendVault.Service, lifetime: Duration.Duration) => {
   // Any context of the caller's, the sessions' file-transfer contexts included.
   const contextOf = (owner: string, id: string) =>
-    Effect.flatMap(vault.findContext(id, owner), (found) =>
-      Option.isSome(found) ? Effect.succeed(found.value) : Effect.fail(new NotFound({ resource: "Context", id })))
+    Effect.flatMap(
+      vault.findContext(id, owner),
+      (found) =>
+        Option.isSome(found) ? Effect.succeed(found.value) : Effect.fail(new NotFound({ resource: "Context", id }))
+    )
 
   const issue = (kind: FileToken["kind"], contextId: string, path: string, ctx: Caller) =>
     Effect.gen(function*() {
@@ -70,15 +73,19 @@ export const make = (vault: BackendVault.Service, lifetime: Duration.Duration) =
       return { data: { Url: `http://${ctx.host}/context-files/${token}`, ExpireTime: Math.floor(expiresAt / 1000) } }
     })
 
-
   const handlers: ReadonlyArray<Entry> = [
-    on(WireContext.GetContextFileUploadUrl, (p, ctx) =>
-      Effect.flatMap(contextOf(ctx.owner, p.ContextId), (c) => issue("upload", c.id, normalize(p.FilePath), ctx))),
+    on(
+      WireContext.GetContextFileUploadUrl,
+      (p, ctx) =>
+        Effect.flatMap(contextOf(ctx.owner, p.ContextId), (c) => issue("upload", c.id, normalize(p.FilePath), ctx))
+    ),
     on(WireContext.GetContextFileDownloadUrl, (p, ctx) =>
       Effect.gen(function*() {
         const c = yield* contextOf(ctx.owner, p.ContextId)
         const path = normalize(p.FilePath)
-        if (Option.isNone(yield* storedFile(vault, c.id, path))) return yield* new NotFound({ resource: "ContextFile", id: p.FilePath })
+        if (Option.isNone(yield* storedFile(vault, c.id, path))) {
+          return yield* new NotFound({ resource: "ContextFile", id: p.FilePath })
+        }
         return yield* issue("download", c.id, path, ctx)
       })),
     // The file's download URLs stop working with it: a GET checks that the file is still there.
@@ -96,7 +103,10 @@ export const make = (vault: BackendVault.Service, lifetime: Duration.Duration) =
         const entries = yield* vault.files.list(c.id, normalize(p.ParentFolderPath || "/"))
         const size = p.PageSize ?? 50
         const start = ((p.PageNumber ?? 1) - 1) * size
-        return { data: entries.slice(start, start + size).map((f) => fileData(c.id, f)), page: { Count: entries.length } }
+        return {
+          data: entries.slice(start, start + size).map((f) => fileData(c.id, f)),
+          page: { Count: entries.length }
+        }
       }))
   ]
 
@@ -105,7 +115,6 @@ export const make = (vault: BackendVault.Service, lifetime: Duration.Duration) =
 
 // The `/context-files/<token>` side: redeeming the tokens.
 const transfers = (vault: BackendVault.Service) => {
-
   // A token grants its one operation until it expires, while its context exists.
   const redeem = (token: string, kind: FileToken["kind"]) =>
     Effect.gen(function*() {
@@ -128,14 +137,18 @@ const transfers = (vault: BackendVault.Service) => {
       const found = yield* redeem(token, "upload")
       if (Option.isNone(found)) return { _tag: "Denied" } as const
       yield* vault.deleteToken(token)
-      if (options.contentLength !== undefined && options.contentLength > options.maxBytes) return { _tag: "TooLarge" } as const
+      if (options.contentLength !== undefined && options.contentLength > options.maxBytes) {
+        return { _tag: "TooLarge" } as const
+      }
       let seen = 0
       const capped = Stream.mapEffect(body, (chunk) =>
         (seen += chunk.length) > options.maxBytes ? Effect.fail(new UploadTooLarge()) : Effect.succeed(chunk))
       const { contextId, path } = found.value
       return yield* vault.files.write(contextId, path, capped).pipe(
         Effect.map((size): FileOutcome => ({ _tag: "Stored", size })),
-        Effect.catchIf((e): e is UploadTooLarge => e instanceof UploadTooLarge, () => Effect.succeed({ _tag: "TooLarge" } as const))
+        Effect.catchIf((e): e is UploadTooLarge =>
+          e instanceof UploadTooLarge, () =>
+          Effect.succeed({ _tag: "TooLarge" } as const))
       )
     })
 

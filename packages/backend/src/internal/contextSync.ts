@@ -42,7 +42,8 @@ const describe = (root: string) => (e: FileError | Tar.TarError): SyncError => {
   return new SyncError(`${path}: ${reasons[e.reason]}`)
 }
 
-export const join = (root: string, relative: string) => relative === "" ? root : root === "/" ? `/${relative}` : `${root}/${relative}`
+export const join = (root: string, relative: string) =>
+  relative === "" ? root : root === "/" ? `/${relative}` : `${root}/${relative}`
 
 const relativeTo = (root: string, path: string) => path === root ? "" : path.slice(root === "/" ? 1 : root.length + 1)
 
@@ -75,12 +76,19 @@ export const selector = (root: string, whiteLists: BackendSync.Policy["whiteList
 }
 
 /** The bytes of a sandbox file, `window` at a time, up to `size`. */
-export const windows = (files: SessionFiles, path: string, size: number, window: number): Stream.Stream<Uint8Array, FileError> =>
+export const windows = (
+  files: SessionFiles,
+  path: string,
+  size: number,
+  window: number
+): Stream.Stream<Uint8Array, FileError> =>
   Stream.unfoldEffect(0, (offset) =>
     offset >= size
       ? Effect.succeed(Option.none())
-      : Effect.map(files.read(path, offset, Math.min(window, size - offset)), (bytes) =>
-        bytes.length === 0 ? Option.none() : Option.some([bytes, offset + bytes.length] as const)))
+      : Effect.map(
+        files.read(path, offset, Math.min(window, size - offset)),
+        (bytes) => bytes.length === 0 ? Option.none() : Option.some([bytes, offset + bytes.length] as const)
+      ))
 
 /** Writes a stream into a sandbox file: the first piece replaces it, the rest append. */
 export const writeInto = <E>(files: SessionFiles, path: string, bytes: Stream.Stream<Uint8Array, E>) =>
@@ -153,7 +161,12 @@ const uploadArchive = (c: Copy, files: SessionFiles, entry: BackendSync.SyncEntr
     }
   })
 
-export const upload = (c: Copy, files: SessionFiles, entry: BackendSync.SyncEntry, now: number): Effect.Effect<void, SyncError> =>
+export const upload = (
+  c: Copy,
+  files: SessionFiles,
+  entry: BackendSync.SyncEntry,
+  now: number
+): Effect.Effect<void, SyncError> =>
   Effect.gen(function*() {
     const root = entry.path
     const found = yield* files.stat(root).pipe(
@@ -215,7 +228,6 @@ export const download = (c: Copy, files: SessionFiles, entry: BackendSync.SyncEn
       yield* writeInto(files, archive, vault.files.read(contextId, archive))
     }
   }).pipe(Effect.mapError(describe(entry.path)))
-
 
 /** Where Archive mode stores a path: `<path>/<basename(path)>.tar`. */
 export const archivePath = (root: string) => join(root, `${basename(root) || "root"}.tar`)

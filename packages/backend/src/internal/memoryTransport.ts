@@ -134,13 +134,21 @@ class StreamResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: () => JSON.parse(text) as unknown, catch: (cause) => this.decodeError(cause) }))
+    return Effect.flatMap(
+      this.text,
+      (text) => Effect.try({ try: () => JSON.parse(text) as unknown, catch: (cause) => this.decodeError(cause) })
+    )
   }
 
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: (cause) => this.decodeError(cause) }))
+    return Effect.flatMap(
+      this.text,
+      (text) =>
+        Effect.try({
+          try: () => UrlParams.fromInput(new URLSearchParams(text)),
+          catch: (cause) => this.decodeError(cause)
+        })
+    )
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
@@ -165,5 +173,7 @@ export const bytes = (
 ): HttpClientResponse.HttpClientResponse => new StreamResponse(request, status, size, body)
 
 // An empty 200 (a stored upload).
-export const empty = (request: HttpClientRequest.HttpClientRequest, status: number): HttpClientResponse.HttpClientResponse =>
-  new StreamResponse(request, status, 0, Stream.empty)
+export const empty = (
+  request: HttpClientRequest.HttpClientRequest,
+  status: number
+): HttpClientResponse.HttpClientResponse => new StreamResponse(request, status, 0, Stream.empty)

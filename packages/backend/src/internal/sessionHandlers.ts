@@ -24,7 +24,10 @@ const toolListText: string = Schema.encodeSync(WireSession.ToolListJson)(Backend
 
 // `ToolList` is the tool -> server mapping; without a LinkUrl the official
 // client keeps every tool call on CallMcpTool (spec: semantics.md §3.7).
-const createdData = (row: SessionRow, host: string): Schema.Schema.Encoded<typeof WireSession.CreateMcpSession.data> => ({
+const createdData = (
+  row: SessionRow,
+  host: string
+): Schema.Schema.Encoded<typeof WireSession.CreateMcpSession.data> => ({
   SessionId: row.id,
   Success: true,
   ResourceUrl: urls(host, row.id).resource,
@@ -61,18 +64,28 @@ export const handlers: Effect.Effect<ReadonlyArray<Entry>, never, BackendSession
       Effect.gen(function*() {
         const row = yield* sessions.get(ctx.owner, p.SessionId)
         if (row.status !== "RUNNING") {
-          return yield* new InvalidState({ resource: "Session", id: row.id, operation: `run ${p.Name} in`, status: row.status })
+          return yield* new InvalidState({
+            resource: "Session",
+            id: row.id,
+            operation: `run ${p.Name} in`,
+            status: row.status
+          })
         }
         return { data: yield* BackendTools.call(sandbox, tools, row.id, p.Name, p.Args) }
       })
 
     return [
-      onWire(WireSession.CreateMcpSession, ({ ImageId, Labels, ...rest }, ctx) =>
-        sessions.create({ owner: ctx.owner, imageId: ImageId, labels: Labels ?? {}, params: rest }).pipe(
-          Effect.map((row) => ({ data: createdData(row, ctx.host) }))
-        )),
-      onWire(WireSession.GetSession, (p, ctx) =>
-        Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({ data: sessionData(row, ctx.host) }))),
+      onWire(
+        WireSession.CreateMcpSession,
+        ({ ImageId, Labels, ...rest }, ctx) =>
+          sessions.create({ owner: ctx.owner, imageId: ImageId, labels: Labels ?? {}, params: rest }).pipe(
+            Effect.map((row) => ({ data: createdData(row, ctx.host) }))
+          )
+      ),
+      onWire(
+        WireSession.GetSession,
+        (p, ctx) => Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({ data: sessionData(row, ctx.host) }))
+      ),
       onWire(WireSession.GetSessionDetail, (p, ctx) =>
         Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({
           data: {
@@ -101,35 +114,43 @@ export const handlers: Effect.Effect<ReadonlyArray<Entry>, never, BackendSession
       on(WireSession.DeleteSessionAsync, transition("delete")),
       on(WireSession.PauseSessionAsync, transition("pause")),
       on(WireSession.ResumeSessionAsync, transition("resume")),
-      on(WireSession.ReleaseMcpSession, (p, ctx) =>
-        Effect.as(sessions.transition(ctx.owner, p.SessionId, "delete", { immediate: true }), none<unknown>())),
+      on(
+        WireSession.ReleaseMcpSession,
+        (p, ctx) =>
+          Effect.as(sessions.transition(ctx.owner, p.SessionId, "delete", { immediate: true }), none<unknown>())
+      ),
       on(WireSession.CallMcpTool, callTool),
       onWire(WireSession.ListMcpTools, () => Effect.succeed({ data: toolListText })),
       on(
         WireSession.SetLabel,
         (p, ctx) => Effect.as(sessions.setLabels(ctx.owner, p.SessionId, p.Labels), none<unknown>())
       ),
-      on(WireSession.GetLabel, (p, ctx) =>
-        Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({ data: { Labels: row.labels } }))),
+      on(
+        WireSession.GetLabel,
+        (p, ctx) => Effect.map(sessions.get(ctx.owner, p.SessionId), (row) => ({ data: { Labels: row.labels } }))
+      ),
       on(WireSession.GetLink, (p, ctx) =>
         Effect.map(sessions.getLive(ctx.owner, p.SessionId, "getLink"), (row) => ({
           data: { Url: `${urls(ctx.host, row.id).link}${p.Port === undefined ? "" : `/port/${p.Port}`}` }
         }))),
-      on(WireSession.GetMcpResource, (p, ctx) =>
-        Effect.map(sessions.getLive(ctx.owner, p.SessionId, "info"), (row) => ({
-          data: {
-            SessionId: row.id,
-            ResourceUrl: urls(ctx.host, row.id).resource,
-            DesktopInfo: {
-              AppId: `ai-${row.id}`,
-              AuthCode: hex(8),
-              ConnectionProperties: "",
-              ResourceId: `res-${row.id}`,
-              ResourceType: "",
-              Ticket: ""
+      on(
+        WireSession.GetMcpResource,
+        (p, ctx) =>
+          Effect.map(sessions.getLive(ctx.owner, p.SessionId, "info"), (row) => ({
+            data: {
+              SessionId: row.id,
+              ResourceUrl: urls(ctx.host, row.id).resource,
+              DesktopInfo: {
+                AppId: `ai-${row.id}`,
+                AuthCode: hex(8),
+                ConnectionProperties: "",
+                ResourceId: `res-${row.id}`,
+                ResourceType: "",
+                Ticket: ""
+              }
             }
-          }
-        })))
+          }))
+      )
     ]
   }
 )

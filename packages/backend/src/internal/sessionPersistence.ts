@@ -52,7 +52,9 @@ const prepare = ({ sandbox, vault }: Deps, owner: string, params: Readonly<Recor
           reason: "volumes are not supported by this sandbox"
         })
       }
-      if (Option.isNone(yield* vault.findVolume(volume, owner))) return yield* new NotFound({ resource: "Volume", id: volume })
+      if (Option.isNone(yield* vault.findVolume(volume, owner))) {
+        return yield* new NotFound({ resource: "Volume", id: volume })
+      }
     }
     const network = text(params.NetworkId)
     if (network !== undefined && Option.isNone(yield* vault.findNetwork(network, owner))) {
@@ -60,8 +62,12 @@ const prepare = ({ sandbox, vault }: Deps, owner: string, params: Readonly<Recor
     }
   })
 
-const run = ({ engine, sandbox }: Deps, row: BackendStore.SessionRow, entry: BackendSync.SyncEntry, mode: SyncTarget["mode"]) =>
-  engine.run(row.id, sandbox.files(row.id), entry, mode)
+const run = (
+  { engine, sandbox }: Deps,
+  row: BackendStore.SessionRow,
+  entry: BackendSync.SyncEntry,
+  mode: SyncTarget["mode"]
+) => engine.run(row.id, sandbox.files(row.id), entry, mode)
 
 // The cloud runs these downloads asynchronously (`DownloadAsync`) and the
 // client waits for their tasks; here they finish before CreateMcpSession
@@ -130,7 +136,11 @@ const sync = (d: Deps, row: BackendStore.SessionRow, target: SyncTarget) =>
     const { contextId, path } = target
     if ((contextId === undefined) !== (path === undefined)) {
       const field = contextId === undefined ? "ContextId" : "Path"
-      return yield* new ValidationError({ operation: "SyncContext", field, reason: "give both ContextId and Path, or neither" })
+      return yield* new ValidationError({
+        operation: "SyncContext",
+        field,
+        reason: "give both ContextId and Path, or neither"
+      })
     }
     if (contextId === undefined || path === undefined) {
       return yield* Effect.forEach(entries, (e) => run(d, row, e, target.mode), { discard: true })

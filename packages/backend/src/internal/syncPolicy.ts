@@ -80,6 +80,8 @@ export const check = (params: Obj): Effect.Effect<void, ValidationError> =>
   Effect.forEach(items(params), (item, i) =>
     Either.match(read(item.Policy), {
       onLeft: (reason) =>
-        Effect.fail(new ValidationError({ operation: "CreateMcpSession", field: `PersistenceDataList.${i}.Policy`, reason })),
+        Effect.fail(
+          new ValidationError({ operation: "CreateMcpSession", field: `PersistenceDataList.${i}.Policy`, reason })
+        ),
       onRight: () => Effect.void
     }), { discard: true })

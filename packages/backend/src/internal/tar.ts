@@ -84,7 +84,9 @@ export const pack = <E>(
         seen += chunk.length
         return seen > entry.size ? Effect.fail(changed(entry)) : Effect.succeed(chunk)
       })
-      const end = Stream.suspend(() => seen === entry.size ? Stream.succeed(padding(entry.size)) : Stream.fail(changed(entry)))
+      const end = Stream.suspend(() =>
+        seen === entry.size ? Stream.succeed(padding(entry.size)) : Stream.fail(changed(entry))
+      )
       return Stream.concat(Stream.concat(Stream.succeed(h), body), end)
     }),
     Stream.succeed(new Uint8Array(block * 2))
@@ -125,7 +127,12 @@ const safePath = (name: string): string | undefined => {
 
 type Parsed =
   | { readonly _tag: "End" }
-  | { readonly _tag: "Entry"; readonly kind: "file" | "directory" | "skip"; readonly path: string; readonly size: number }
+  | {
+    readonly _tag: "Entry"
+    readonly kind: "file" | "directory" | "skip"
+    readonly path: string
+    readonly size: number
+  }
 
 const parse = (h: Uint8Array): Parsed | TarError => {
   if (h.every((b) => b === 0)) return { _tag: "End" }
@@ -138,7 +145,9 @@ const parse = (h: Uint8Array): Parsed | TarError => {
   const kind = type === "0" || type === "\0" ? "file" : type === "5" ? "directory" : "skip"
   const path = safePath(raw)
   // Links, devices and extended headers are skipped; an unsafe name is refused.
-  if (path === undefined && kind !== "skip") return new TarError(`the archive holds an unsafe path: ${raw.slice(0, 200)}`)
+  if (path === undefined && kind !== "skip") {
+    return new TarError(`the archive holds an unsafe path: ${raw.slice(0, 200)}`)
+  }
   return { _tag: "Entry", kind, path: path ?? "", size: kind === "directory" ? 0 : size }
 }
 
@@ -153,7 +162,10 @@ interface State {
 }
 
 /** Reads an archive, calling `sink` for each entry; a truncated or damaged archive fails. */
-export const unpack = <E, E2>(bytes: Stream.Stream<Uint8Array, E>, sink: Sink<E2>): Effect.Effect<void, E | E2 | TarError> =>
+export const unpack = <E, E2>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  sink: Sink<E2>
+): Effect.Effect<void, E | E2 | TarError> =>
   Effect.gen(function*() {
     const s: State = { mode: "header", head: new Uint8Array(block), have: 0, remaining: 0, pad: 0, isFile: false }
     yield* Stream.runForEach(bytes, (chunk) => feed(s, chunk, sink))

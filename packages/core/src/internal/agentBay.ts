@@ -6,10 +6,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+
 import type * as AgentBay from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
 import type * as AgentBayCode from "../AgentBayCode.js"
@@ -37,7 +38,9 @@ const fail = (operation: string, field: string, reason: string) =>
 
 const checkId = (operation: string, ref: SessionRef) => {
   const id = idOf(ref)
-  return typeof id === "string" && id.trim() !== "" ? Effect.succeed(id) : fail(operation, "sessionId", "must be non-blank")
+  return typeof id === "string" && id.trim() !== ""
+    ? Effect.succeed(id)
+    : fail(operation, "sessionId", "must be non-blank")
 }
 
 const decodeLabels = Schema.decodeUnknownEither(Labels)
@@ -59,7 +62,9 @@ const checkLabels = (operation: string, labels: unknown, options?: { readonly no
 }
 
 const checkSize = (operation: string, field: string, value: number | undefined) =>
-  value === undefined || Schema.is(Wire.PageSize)(value) ? Effect.void : fail(operation, field, "must be an integer in 1..100")
+  value === undefined || Schema.is(Wire.PageSize)(value)
+    ? Effect.void
+    : fail(operation, field, "must be an integer in 1..100")
 
 /** The tool services a session offers bound (`session.filesystem`, ...). */
 export interface Tools {
@@ -94,9 +99,10 @@ const sessionBinder = (client: AgentBayClient.Service, tools: Tools): (record: S
     Effect.withSpan(`Session.${name}`, { attributes: { "agentbay.session_id": id } })
   const operations: Operations & ThisType<Session> = {
     setLabels(labels) {
-      return Effect.zipRight(checkLabels("setLabels", labels, { nonEmpty: true }), client.setLabel(this.id, labels)).pipe(
-        span("setLabels", this.id)
-      )
+      return Effect.zipRight(checkLabels("setLabels", labels, { nonEmpty: true }), client.setLabel(this.id, labels))
+        .pipe(
+          span("setLabels", this.id)
+        )
     },
     getLabels() {
       return client.getLabel(this.id).pipe(span("getLabels", this.id))
@@ -166,16 +172,19 @@ export const make = (
     operation: string,
     field: string
   ) =>
-    Effect.flatMap(resolveWait(operation, { timeout }, waits.contextSync, field), (wait) =>
-      SyncTasks.awaitTasks(client.getContextInfo({ sessionId: id }), {
-        span: "AgentBay.waitForContextSync",
-        sessionId: id,
-        target: "context sync",
-        operation,
-        wait,
-        relevant: (t) => t.taskType === direction,
-        outcome: SyncTasks.strict
-      }))
+    Effect.flatMap(
+      resolveWait(operation, { timeout }, waits.contextSync, field),
+      (wait) =>
+        SyncTasks.awaitTasks(client.getContextInfo({ sessionId: id }), {
+          span: "AgentBay.waitForContextSync",
+          sessionId: id,
+          target: "context sync",
+          operation,
+          wait,
+          relevant: (t) => t.taskType === direction,
+          outcome: SyncTasks.strict
+        })
+    )
 
   // Upload every context of the session and wait until each task is terminal.
   const syncBeforeDelete = (id: string, options: AgentBay.DeleteOptions) =>
@@ -189,7 +198,10 @@ export const make = (
   const deleteWait = (operation: string, options: AgentBay.DeleteOptions) =>
     Effect.tap(
       resolveWait(operation, options, waits.delete),
-      () => options.syncTimeout === undefined ? Effect.void : resolveWait(operation, { timeout: options.syncTimeout }, {}, "sync")
+      () =>
+        options.syncTimeout === undefined
+          ? Effect.void
+          : resolveWait(operation, { timeout: options.syncTimeout }, {}, "sync")
     )
 
   const del = (ref: SessionRef, options: AgentBay.DeleteOptions = {}) =>
@@ -218,7 +230,8 @@ export const make = (
           target: "FINISH",
           done: Lifecycle.isGone,
           wait,
-          lastStatus: (status) => status
+          lastStatus: (status) =>
+            status
         })
         yield* Observe.deleted
       }
@@ -293,7 +306,13 @@ export const make = (
           lastStatus: (s) => s.status
         })
         if (last.status !== t.to) {
-          return yield* new InvalidState({ resource: "Session", id, operation, status: last.status, requestId: last.requestId })
+          return yield* new InvalidState({
+            resource: "Session",
+            id,
+            operation,
+            status: last.status,
+            requestId: last.requestId
+          })
         }
         return bind(last)
       }).pipe(Effect.withSpan(`AgentBay.${operation === "pause" ? "betaPauseAsync" : "betaResumeAsync"}`))
@@ -356,7 +375,9 @@ export const make = (
     // is waited for outside the (uninterruptible) acquire, so the wait can be interrupted.
     return Effect.zipRight(
       deleteWait("session", releaseOptions),
-      limit.admit(Effect.acquireRelease(Release.ownFiber(createUnlimited(createOptions)), (s) => release(s.id, releaseOptions)))
+      limit.admit(
+        Effect.acquireRelease(Release.ownFiber(createUnlimited(createOptions)), (s) => release(s.id, releaseOptions))
+      )
     )
   }
 

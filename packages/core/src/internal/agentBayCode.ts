@@ -4,6 +4,7 @@
 // public surface.
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+
 import type * as AgentBayCode from "../AgentBayCode.js"
 import * as McpTool from "../McpTool.js"
 
@@ -92,7 +93,8 @@ export const decode = (text: string, failed: boolean): Either.Either<AgentBayCod
     onLeft: (e) => Either.left(`run_code: unexpected record: ${e.message.split("\n").slice(-1)[0]}`),
     onRight: (execution) => {
       const results = execution.result.map(output)
-      const main = results.find((r) => r.isMainResult && r.text !== undefined) ?? results.find((r) => r.text !== undefined)
+      const main = results.find((r) => r.isMainResult && r.text !== undefined) ??
+        results.find((r) => r.text !== undefined)
       const stdout = execution.stdout
       const stderr = execution.stderr
       const traceback = execution.executionError || (failed ? stderr.join("") || text : "")

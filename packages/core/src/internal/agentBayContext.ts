@@ -27,7 +27,9 @@ export const invalid = (operation: string, field: string, reason: string) =>
 
 /** `value` when it is a non-blank string. */
 export const nonBlank = (operation: string, field: string, value: unknown): Effect.Effect<string, ValidationError> =>
-  typeof value === "string" && value.trim() !== "" ? Effect.succeed(value) : invalid(operation, field, "must be non-blank")
+  typeof value === "string" && value.trim() !== ""
+    ? Effect.succeed(value)
+    : invalid(operation, field, "must be non-blank")
 
 /** A page size in 1..100, or `fallback` when not given. */
 export const pageSize = (
@@ -110,7 +112,11 @@ const contexts = (
 
   const page = (maxResults: number, nextToken: string | undefined, sessionId: string | undefined) =>
     Effect.map(
-      client.call(WireContext.ListContexts, { MaxResults: maxResults, NextToken: nextToken || undefined, SessionId: sessionId }),
+      client.call(WireContext.ListContexts, {
+        MaxResults: maxResults,
+        NextToken: nextToken || undefined,
+        SessionId: sessionId
+      }),
       ({ data, envelope }): AgentBayContext.ContextPage => ({
         contexts: data.map(toContext),
         nextToken: envelope.NextToken || undefined,
@@ -161,8 +167,10 @@ const contexts = (
         yield* client.call(WireContext.ModifyContext, { Id, Name })
       }).pipe(span("update", context?.id)),
     delete: (context) =>
-      Effect.flatMap(nonBlank(op("delete"), "id", refId(context)), (Id) =>
-        Effect.asVoid(client.call(WireContext.DeleteContext, { Id }))).pipe(span("delete", String(refId(context)))),
+      Effect.flatMap(
+        nonBlank(op("delete"), "id", refId(context)),
+        (Id) => Effect.asVoid(client.call(WireContext.DeleteContext, { Id }))
+      ).pipe(span("delete", String(refId(context)))),
     clear
   }
 }
@@ -206,7 +214,9 @@ const files = (
     listFiles: (contextId, folder, options = {}) =>
       Effect.gen(function*() {
         const number = options.page ?? 1
-        if (!Number.isInteger(number) || number < 1) return yield* invalid(op("listFiles"), "page", "must be an integer >= 1")
+        if (!Number.isInteger(number) || number < 1) {
+          return yield* invalid(op("listFiles"), "page", "must be an integer >= 1")
+        }
         const size = yield* pageSize(op("listFiles"), "pageSize", options.pageSize, 50)
         return yield* filePage("listFiles", contextId, folder, number, size)
       }).pipe(span("listFiles", contextId)),

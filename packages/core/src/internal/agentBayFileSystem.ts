@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+
 import type { AgentBayClient } from "../AgentBayClient.js"
 import { DecodeError, ToolError, ValidationError } from "../AgentBayError.js"
 import type * as AgentBayFileSystem from "../AgentBayFileSystem.js"
@@ -113,7 +114,9 @@ const base64 = (text: string): Either.Either<Uint8Array, string> => {
 const sizeOf = (client: AgentBayClient.Service, ref: SessionRef, path: string, operation: string) =>
   Effect.flatMap(Mcp.invoke(client, ref, McpTool.GetFileInfo, { path }, { operation }), (info) =>
     info.isDirectory
-      ? Effect.fail(new ToolError({ sessionId: idOf(ref), tool: McpTool.ReadFile.name, text: `${path}: is a directory` }))
+      ? Effect.fail(
+        new ToolError({ sessionId: idOf(ref), tool: McpTool.ReadFile.name, text: `${path}: is a directory` })
+      )
       : Effect.succeed(info.size))
 
 /** The file's windows as a stream, read one after the other as the consumer pulls. */
@@ -132,8 +135,7 @@ export const readStream = (
             readWindow(client, ref, path, { offset, length: Math.min(McpTool.chunkSize, size - offset) }, operation),
             // A short window means the file shrank while being read: it ends there.
             (bytes) => bytes.length === 0 ? Option.none() : Option.some([bytes, offset + bytes.length] as const)
-          )
-      ))
+          )))
   )
 
 /** Every window of the file, concatenated once. */

@@ -9,8 +9,16 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+
 import type { AgentBayClient } from "../AgentBayClient.js"
-import { type CommonError, DecodeError, type InvalidState, type NotFound, ToolError, ValidationError } from "../AgentBayError.js"
+import {
+  type CommonError,
+  DecodeError,
+  type InvalidState,
+  type NotFound,
+  ToolError,
+  ValidationError
+} from "../AgentBayError.js"
 import * as McpTool from "../McpTool.js"
 import { idOf, type SessionRef } from "../Session.js"
 
@@ -30,8 +38,9 @@ export const timeoutMargin = Duration.seconds(30)
 /** The server the session's `ToolList` names for a tool, else `""` (the server resolves it by name). */
 export const serverOf = (ref: SessionRef, name: string): string => {
   if (typeof ref === "string") return ""
-  const tools = (ref as { readonly tools?: ReadonlyArray<{ readonly name: string; readonly server?: string | undefined }> })
-    .tools
+  const tools =
+    (ref as { readonly tools?: ReadonlyArray<{ readonly name: string; readonly server?: string | undefined }> })
+      .tools
   return tools?.find((t) => t.name === name)?.server ?? ""
 }
 

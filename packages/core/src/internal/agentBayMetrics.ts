@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
 import type * as Tracer from "effect/Tracer"
+
 import * as AgentBayMetrics from "../AgentBayMetrics.js"
 
 const seconds = (from: bigint, to: bigint) => Number(to - from) / 1e9

@@ -10,7 +10,10 @@ import { invalid, nonBlank } from "./agentBayContext.js"
 const module = "BetaNetwork"
 
 const span = (operation: string, networkId: unknown) =>
-  Effect.withSpan(`${module}.${operation}`, networkId === undefined ? {} : { attributes: { "agentbay.network_id": networkId } })
+  Effect.withSpan(
+    `${module}.${operation}`,
+    networkId === undefined ? {} : { attributes: { "agentbay.network_id": networkId } }
+  )
 
 export const make = (client: AgentBayClient.Service): BetaNetwork.BetaNetwork.Service => {
   const bind = (operation: string) => (networkId?: string) =>
@@ -29,10 +32,13 @@ export const make = (client: AgentBayClient.Service): BetaNetwork.BetaNetwork.Se
     getNetworkBindToken: bind("getNetworkBindToken"),
     create: bind("create"),
     describe: (networkId) =>
-      Effect.flatMap(nonBlank(`${module}.describe`, "networkId", networkId), (NetworkId) =>
-        Effect.map(client.call(WireNetwork.DescribeNetwork, { NetworkId }), ({ data, envelope }) => ({
-          online: data.Online,
-          requestId: envelope.RequestId
-        }))).pipe(span("describe", networkId))
+      Effect.flatMap(
+        nonBlank(`${module}.describe`, "networkId", networkId),
+        (NetworkId) =>
+          Effect.map(client.call(WireNetwork.DescribeNetwork, { NetworkId }), ({ data, envelope }) => ({
+            online: data.Online,
+            requestId: envelope.RequestId
+          }))
+      ).pipe(span("describe", networkId))
   }
 }

@@ -2,6 +2,7 @@
 // declarations. Internal: BetaVolume.ts is the public surface.
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+
 import type { AgentBayClient } from "../AgentBayClient.js"
 import { NotFound } from "../AgentBayError.js"
 import type * as BetaVolume from "../BetaVolume.js"
@@ -84,14 +85,18 @@ export const make = (client: AgentBayClient.Service): BetaVolume.BetaVolume.Serv
     list: (options) =>
       Stream.unwrap(
         Effect.map(filters("list", options), (params) =>
-          paginate((token) => Effect.map(page(params, token), (p) => ({ items: p.volumes, nextToken: p.nextToken }))))
+          paginate((token) =>
+            Effect.map(page(params, token), (p) => ({ items: p.volumes, nextToken: p.nextToken }))
+          ))
       ).pipe(Stream.withSpan(op("list"))),
     listPage: (options) =>
       Effect.flatMap(filters("listPage", options), (params) => page(params, options?.nextToken)).pipe(span("listPage")),
     delete: (volume) => {
       const ref: unknown = typeof volume === "string" ? volume : volume?.id
-      return Effect.flatMap(nonBlank(op("delete"), "id", ref), (VolumeId) =>
-        Effect.asVoid(client.call(WireVolume.DeleteVolume, { VolumeId }))).pipe(span("delete", ref))
+      return Effect.flatMap(
+        nonBlank(op("delete"), "id", ref),
+        (VolumeId) => Effect.asVoid(client.call(WireVolume.DeleteVolume, { VolumeId }))
+      ).pipe(span("delete", ref))
     }
   }
 }

@@ -4,13 +4,14 @@
 // download-file.json): the bytes go to or come from a pre-signed URL of the
 // context's storage, and a sync moves them between the storage and the
 // sandbox. Internal: AgentBayFileSystem.ts is the public surface.
-import * as FileSystem from "@effect/platform/FileSystem"
 import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+
 import type { WaitOptions } from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
 import { ApiError, ValidationError } from "../AgentBayError.js"
@@ -176,8 +177,12 @@ export type Transfers = Pick<
 
 /** The transfer operations over a client, with `base.wait` as the default of their sync waits. */
 export const make = (client: Client, base: Defaults = defaults): Transfers => {
-  const resolve = (operation: string, ref: SessionRef, remotePath: string, options: AgentBayFileSystem.TransferOptions) =>
-    prepare(operation, ref, remotePath, options, base.wait)
+  const resolve = (
+    operation: string,
+    ref: SessionRef,
+    remotePath: string,
+    options: AgentBayFileSystem.TransferOptions
+  ) => prepare(operation, ref, remotePath, options, base.wait)
 
   // `open` gives the body once the inputs are checked, before anything is sent.
   const upload = <E, E2, R>(

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
+
 import { ValidationError, WaitTimeout } from "../AgentBayError.js"
 import { timedWait } from "./agentBayMetrics.js"
 import { observe } from "./waitProgress.js"
@@ -48,7 +49,11 @@ export const resolveWait = (
   Effect.gen(function*() {
     const field = (name: string) => prefix === "" ? name : `${prefix}.${name}`
     if (options.schedule !== undefined && options.interval !== undefined) {
-      return yield* new ValidationError({ operation, field: field("schedule"), reason: "cannot be combined with interval" })
+      return yield* new ValidationError({
+        operation,
+        field: field("schedule"),
+        reason: "cannot be combined with interval"
+      })
     }
     const own = options.schedule !== undefined || options.interval !== undefined
     const spacing = own ? options : defaults
@@ -97,7 +102,9 @@ export const pollUntil = <A, E, R>(self: Effect.Effect<A, E, R>, options: {
               id: options.id,
               target: options.target,
               timeout: Duration.format(options.wait.timeout),
-              lastStatus: options.lastStatus === undefined ? undefined : Option.getOrUndefined(Option.map(l, options.lastStatus))
+              lastStatus: options.lastStatus === undefined
+                ? undefined
+                : Option.getOrUndefined(Option.map(l, options.lastStatus))
             })
           ))
     }))
@@ -107,7 +114,9 @@ export const pollUntil = <A, E, R>(self: Effect.Effect<A, E, R>, options: {
       attributes: {
         [(options.resource ?? "Session") === "Session" ? "agentbay.session_id" : "agentbay.resource_id"]: options.id,
         "agentbay.wait.target": options.target,
-        ...(options.wait.intervalMillis === undefined ? {} : { "agentbay.wait.interval_ms": options.wait.intervalMillis }),
+        ...(options.wait.intervalMillis === undefined
+          ? {}
+          : { "agentbay.wait.interval_ms": options.wait.intervalMillis }),
         "agentbay.wait.timeout_ms": Duration.toMillis(options.wait.timeout)
       }
     })

@@ -1,5 +1,6 @@
 // Wire `Data` to our records. Internal: not exported from the package.
 import * as Redacted from "effect/Redacted"
+
 import type { CreateParams } from "../AgentBayClient.js"
 import { ResourceInfo, SessionDetail, SessionRecord, ToolInfo } from "../Session.js"
 import type * as WireSession from "../WireSession.js"

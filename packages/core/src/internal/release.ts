@@ -6,6 +6,7 @@
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+
 import type * as AgentBay from "../AgentBay.js"
 import type { AgentBayClient } from "../AgentBayClient.js"
 import * as Observe from "./agentBayMetrics.js"
@@ -52,7 +53,10 @@ export const make = <E1 extends { readonly _tag: string }, E2>(deps: Deps<E1, E2
       yield* Reap.markReleaseFailed(deps.client, id)
     }).pipe(
       Effect.catchAllCause((cause) =>
-        Effect.logWarning(`AgentBay: could not label session ${id} ${Reap.releaseFailed.key}; it is left unlabelled`, cause)
+        Effect.logWarning(
+          `AgentBay: could not label session ${id} ${Reap.releaseFailed.key}; it is left unlabelled`,
+          cause
+        )
       )
     )
 

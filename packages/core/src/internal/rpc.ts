@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Tracer from "effect/Tracer"
+
 import type { Reply } from "../AgentBayClient.js"
 import { ApiError, AuthError, type CommonError, DecodeError, TransportError } from "../AgentBayError.js"
 import * as Wire from "../Wire.js"
@@ -170,7 +171,9 @@ export const decodeReply = <D>(
   }
   const parsed = decodeEnvelope(json)
   if (Either.isLeft(parsed) || typeof json !== "object" || json === null || Array.isArray(json)) {
-    if (status === 401 || status === 403) return Effect.fail(new AuthError({ action: name, code: `HTTP${status}`, status }))
+    if (status === 401 || status === 403) {
+      return Effect.fail(new AuthError({ action: name, code: `HTTP${status}`, status }))
+    }
     return status >= 400 || status < 200
       ? Effect.fail(new TransportError({ action: name, reason: "HttpStatus", status }))
       : Effect.fail(new DecodeError({ action: name, detail: "the body is not a JSON envelope" }))

@@ -2,11 +2,15 @@
 // defaults field by field, and turning a decoding failure into the field path
 // and reason a ValidationError carries. Internal: SyncPolicy.ts is the public surface.
 import * as ParseResult from "effect/ParseResult"
+
 import { ValidationError } from "../AgentBayError.js"
 import type { Effective, SyncPolicy } from "../SyncPolicy.js"
 
 // `given` over `fallback`, field by field; `null`/absent `given` is all fallback.
-const over = <A extends object>(fallback: A, given: { readonly [K in keyof A]?: A[K] | undefined } | null | undefined): A => {
+const over = <A extends object>(
+  fallback: A,
+  given: { readonly [K in keyof A]?: A[K] | undefined } | null | undefined
+): A => {
   if (given === null || given === undefined) return fallback
   const out: { -readonly [K in keyof A]: A[K] } = { ...fallback }
   for (const key of Object.keys(fallback) as Array<keyof A>) {

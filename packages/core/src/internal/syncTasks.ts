@@ -4,6 +4,7 @@
 // tasks that matter are done, and the ContextSyncError of the failed ones.
 // Internal: not exported from the package.
 import * as Effect from "effect/Effect"
+
 import { ContextSyncError, type WaitTimeout } from "../AgentBayError.js"
 import type { ContextTask } from "../WireContext.js"
 import { pollUntil, type Wait } from "./poll.js"

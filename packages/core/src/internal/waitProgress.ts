@@ -3,6 +3,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+
 import type { Resource } from "../AgentBayError.js"
 import { none, WaitProgress } from "../WaitProgress.js"
 

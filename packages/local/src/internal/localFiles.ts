@@ -1,9 +1,9 @@
 // Helpers shared by the modules that touch files on the host (LocalFiles, LocalVault): errno codes to
 // `FileError`s that name only the caller's path, and bounded parallel mapping. Internal: not exported
 // from the package.
-import * as FsP from "node:fs/promises"
 import { FileError } from "@effect-agentbay/backend/BackendSandbox"
 import * as Effect from "effect/Effect"
+import * as FsP from "node:fs/promises"
 
 /** The errno code of a Node error (`ENOENT`, ...), if it has one. */
 export const codeOf = (error: unknown): string | undefined =>
@@ -49,7 +49,9 @@ export const attempt = <A>(path: string, f: () => Promise<A>): Effect.Effect<A, 
 /** Maps `f` over `items`, at most `limit` at a time, keeping the order. */
 export const mapLimit = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (a: A) => Promise<B>) => {
   const out: Array<B> = []
-  for (let i = 0; i < items.length; i += limit) out.push(...await Promise.all(items.slice(i, i + limit).map(f)))
+  for (let i = 0; i < items.length; i += limit) {
+    for (const b of await Promise.all(items.slice(i, i + limit).map(f))) out.push(b)
+  }
   return out
 }
 

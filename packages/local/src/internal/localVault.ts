@@ -9,15 +9,15 @@
 // directory. The temp file is in `staging` rather than beside the target so that listings never show a write in
 // progress and a SIGKILL mid-write leaves nothing a listing could see: `sweep` empties `staging` at start-up.
 // Removals rename into `staging` first (atomic), then delete.
-import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
-import * as FsP from "node:fs/promises"
-import * as Path from "node:path"
 import { type FileError, normalize } from "@effect-agentbay/backend/BackendSandbox"
 import type { ContextFiles, StoredFile } from "@effect-agentbay/backend/BackendVault"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as FsP from "node:fs/promises"
+import * as Path from "node:path"
 import { directoryMode, isValidId } from "../LocalDataDir.js"
 import { attempt, codeOf, fail, mapLimit, present } from "./localFiles.js"
 

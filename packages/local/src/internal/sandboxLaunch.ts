@@ -1,9 +1,9 @@
 // How a sandboxed command is launched: the bubblewrap argument list, the plain-process fallback, and the
 // probe that picks one. Internal: not exported from the package.
-import * as Fs from "node:fs"
-import * as Path from "node:path"
 import { volumeMount } from "@effect-agentbay/backend/BackendSandbox"
 import * as Effect from "effect/Effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { type Completion, firstOf, sendSignal, sleepReal, spawnChild } from "./sandboxProcess.js"
 
 /** The session's home as its commands see it under bubblewrap (the AgentBay image's home). */

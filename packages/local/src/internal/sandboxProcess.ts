@@ -3,10 +3,10 @@
 //
 // OS processes move in real time, so every wait here uses a real timer, never the Effect Clock: a TestClock
 // in a caller's environment must not freeze a command's timeout or a kill.
+import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
-import * as Effect from "effect/Effect"
 
 /** What a finished child left: its exit code (128 + signal number when killed by a signal) and its output. */
 export interface Completion {
@@ -290,8 +290,7 @@ export const waitUntil = (done: () => boolean, limit: number, step = 10): Effect
 export const firstOf = <A, E, B, E2>(
   self: Effect.Effect<A, E>,
   that: Effect.Effect<B, E2>
-): Effect.Effect<A | B, E | E2> =>
-  Effect.raceFirst(Effect.interruptible(self), Effect.interruptible(that))
+): Effect.Effect<A | B, E | E2> => Effect.raceFirst(Effect.interruptible(self), Effect.interruptible(that))
 
 /** The live processes of the children and all their descendants. */
 export const membersOf = (live: ReadonlyArray<Child>): ReadonlyArray<ProcEntry> =>

@@ -6,9 +6,9 @@
 // through the session's tree). In process mode `<home>/volume` is a symlink to the volume's directory. Either
 // way, removing the session's tree (`rm -r`, which unlinks symlinks and never follows them) leaves the volume's
 // data alone.
+import { home as sandboxHome, volumeMount } from "@effect-agentbay/backend/BackendSandbox"
 import * as FsP from "node:fs/promises"
 import * as Path from "node:path"
-import { home as sandboxHome, volumeMount } from "@effect-agentbay/backend/BackendSandbox"
 import { directoryMode, volumeDirectory } from "../LocalDataDir.js"
 import { codeOf } from "./localFiles.js"
 

@@ -1,16 +1,16 @@
 // The `agentbay` commands over the `AgentBay` service. Internal: the public
 // surface (Connect, run) is Cli.ts; `cp` is in cliCopy.ts.
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { InvalidState, type ValidationError, WaitTimeout } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import type { Session } from "@effect-agentbay/core/Session"
 import { ListStatus } from "@effect-agentbay/core/SessionStatus"
 import * as WaitProgress from "@effect-agentbay/core/WaitProgress"
-import type * as ConfigError from "effect/ConfigError"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -20,6 +20,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+
 import * as CliOutput from "../CliOutput.js"
 import * as NodeAgentBay from "../NodeAgentBay.js"
 
@@ -30,7 +31,9 @@ export interface ConnectOptions {
 }
 
 /** Builds the `AgentBay` service a command uses. */
-export type Connector = (options: ConnectOptions) => Layer.Layer<AgentBay.AgentBay, ConfigError.ConfigError | ValidationError>
+export type Connector = (
+  options: ConnectOptions
+) => Layer.Layer<AgentBay.AgentBay, ConfigError.ConfigError | ValidationError>
 
 /** How commands connect: `NodeAgentBay.layerWith` (environment, `.env`) unless replaced. */
 export class Connect extends Context.Reference<Connect>()("@effect-agentbay/platform-node/Cli/Connect", {
@@ -163,7 +166,10 @@ const create = Command.make("create", {
 }, (o) =>
   withBay(o, (bay) =>
     Effect.gen(function*() {
-      const created = yield* bay.create({ labels: Option.getOrUndefined(o.labels), imageId: Option.getOrUndefined(o.image) })
+      const created = yield* bay.create({
+        labels: Option.getOrUndefined(o.labels),
+        imageId: Option.getOrUndefined(o.image)
+      })
       const s = o.wait
         ? yield* awaitRunning(bay, created).pipe(CliOutput.track({ label: `creating ${created.id}` }))
         : created
@@ -192,10 +198,14 @@ const list = Command.make("list", {
       yield* Effect.forEach(CliOutput.table([["ID", "STATUS", "LABELS"], ...rows]), CliOutput.line)
     }))).pipe(Command.withDescription("List the sessions (every page) as a table: id, status, labels"))
 
-const get = Command.make("get", { ...common, id: idArg }, (o) =>
-  withBay(o, (bay) => Effect.flatMap(bay.get(o.id), (s) => Effect.flatMap(fullViewOf(s), (v) => printView(o, v))))).pipe(
-    Command.withDescription("Print a session: id, status, image, labels")
-  )
+const get = Command.make(
+  "get",
+  { ...common, id: idArg },
+  (o) =>
+    withBay(o, (bay) => Effect.flatMap(bay.get(o.id), (s) => Effect.flatMap(fullViewOf(s), (v) => printView(o, v))))
+).pipe(
+  Command.withDescription("Print a session: id, status, image, labels")
+)
 
 const transition = (name: "pause" | "resume", verb: string) =>
   Command.make(name, { ...common, id: idArg }, (o) =>
@@ -207,7 +217,9 @@ const transition = (name: "pause" | "resume", verb: string) =>
         const after = yield* run(o.id).pipe(CliOutput.track({ label: `${verb} ${o.id}`, initial: before.status }))
         yield* printView(o, yield* fullViewOf(after))
       }))).pipe(Command.withDescription(
-        name === "pause" ? "Pause a RUNNING session and wait until PAUSED" : "Resume a PAUSED session and wait until RUNNING"
+        name === "pause"
+          ? "Pause a RUNNING session and wait until PAUSED"
+          : "Resume a PAUSED session and wait until RUNNING"
       ))
 
 const del = Command.make("delete", {

@@ -7,6 +7,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+
 import * as CliOutput from "../CliOutput.js"
 import { common, withBay } from "./cli.js"
 

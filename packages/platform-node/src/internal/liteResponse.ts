@@ -1,19 +1,20 @@
 // The responses of NodeHttpClientLite: read whole, or past `streamAbove`
 // handed out while the body still arrives. Internal: NodeHttpClientLite.ts is
 // the public surface.
+import type * as Http from "node:http"
+
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type * as Http from "node:http"
 
 // The connection of a streaming body that was never read: closed when its
 // response is garbage collected (the platform's clients do the same).
@@ -132,7 +133,9 @@ export class LiteResponse extends Inspectable.Class implements HttpClientRespons
       this.pulled = true
       unread.unregister(this)
       const failure = this.pending.failure ??
-        (this.source.destroyed && !this.source.readableEnded ? "the connection closed before the body ended" : undefined)
+        (this.source.destroyed && !this.source.readableEnded
+          ? "the connection closed before the body ended"
+          : undefined)
       if (failure !== undefined) return Stream.fail(this.decodeError(failure))
       const prefix = this.chunks.splice(0)
       return Stream.concat(

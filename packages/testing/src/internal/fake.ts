@@ -5,6 +5,7 @@
 // from the package.
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+
 import type { Method, NextOptions } from "../AgentBayTest.js"
 
 interface Queued<A> {

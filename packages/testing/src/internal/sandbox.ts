@@ -8,6 +8,7 @@ import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as MemoryFiles from "@effect-agentbay/backend/MemoryFiles"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+
 import { mount } from "./volumeFiles.js"
 
 /**
@@ -80,7 +81,9 @@ export const make = Effect.sync(() => {
     Effect.fail(new BackendSandbox.SandboxError({ sessionId, operation, reason }))
   const started = (sessionId: string, operation: string) => {
     const entry = sessions.get(sessionId)
-    return entry === undefined ? fail(sessionId, operation, "the session's sandbox is not started") : Effect.succeed(entry)
+    return entry === undefined
+      ? fail(sessionId, operation, "the session's sandbox is not started")
+      : Effect.succeed(entry)
   }
 
   const run = (command: string, options: BackendSandbox.ExecOptions) =>
@@ -96,7 +99,9 @@ export const make = Effect.sync(() => {
         }
       }
       const timeout = Duration.decode(options.timeout ?? defaultTimeout)
-      const result = typeof found.handler === "function" ? found.handler(command, options) : Effect.succeed(found.handler)
+      const result = typeof found.handler === "function"
+        ? found.handler(command, options)
+        : Effect.succeed(found.handler)
       return yield* Effect.timeoutTo(result, {
         duration: timeout,
         onSuccess: (r): BackendSandbox.ExecResult => ({
@@ -119,8 +124,10 @@ export const make = Effect.sync(() => {
         sessions.set(sessionId, { files: filesOf(sessionId), paused: false })
       }),
     exec: (sessionId, argv, options = {}) =>
-      Effect.flatMap(started(sessionId, "exec"), (entry) =>
-        entry.paused ? fail(sessionId, "exec", "the session is paused") : run(commandLine(argv), options)),
+      Effect.flatMap(
+        started(sessionId, "exec"),
+        (entry) => entry.paused ? fail(sessionId, "exec", "the session is paused") : run(commandLine(argv), options)
+      ),
     pause: (sessionId) => Effect.map(started(sessionId, "pause"), (entry) => void (entry.paused = true)),
     resume: (sessionId) => Effect.map(started(sessionId, "resume"), (entry) => void (entry.paused = false)),
     destroy: (sessionId) =>

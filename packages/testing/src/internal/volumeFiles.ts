@@ -23,13 +23,19 @@ const outward = (stat: BackendSandbox.FileStat): BackendSandbox.FileStat => ({
   name: stat.path === home ? "volume" : stat.name
 })
 
-const byPath = (a: BackendSandbox.FileStat, b: BackendSandbox.FileStat) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+const byPath = (
+  a: BackendSandbox.FileStat,
+  b: BackendSandbox.FileStat
+) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
 
 const invalid = (path: string, detail: string) =>
   Effect.fail(new BackendSandbox.FileError({ reason: "Invalid", path, detail }))
 
 /** `session` with `volume` mounted; the mount point must exist in `session` (an empty directory). */
-export const mount = (session: BackendSandbox.SessionFiles, volume: BackendSandbox.SessionFiles): BackendSandbox.SessionFiles => {
+export const mount = (
+  session: BackendSandbox.SessionFiles,
+  volume: BackendSandbox.SessionFiles
+): BackendSandbox.SessionFiles => {
   // Errors name the path as the caller gave it.
   const given = <A>(path: string, self: Effect.Effect<A, BackendSandbox.FileError>) =>
     Effect.mapError(self, (e) => new BackendSandbox.FileError({ reason: e.reason, path, detail: e.detail }))
@@ -45,7 +51,8 @@ export const mount = (session: BackendSandbox.SessionFiles, volume: BackendSandb
     stat: (path) => route(path, (p) => Effect.map(volume.stat(p), outward), () => session.stat(path)),
     read: (path, offset, length) =>
       route(path, (p) => volume.read(p, offset, length), () => session.read(path, offset, length)),
-    write: (path, bytes, mode) => route(path, (p) => volume.write(p, bytes, mode), () => session.write(path, bytes, mode)),
+    write: (path, bytes, mode) =>
+      route(path, (p) => volume.write(p, bytes, mode), () => session.write(path, bytes, mode)),
     makeDirectory: (path) => route(path, (p) => volume.makeDirectory(p), () => session.makeDirectory(path)),
     remove: (path) =>
       resolve(path) === volumeMount
@@ -55,7 +62,9 @@ export const mount = (session: BackendSandbox.SessionFiles, volume: BackendSandb
       const from = resolve(source)
       const to = resolve(destination)
       if (from === volumeMount || to === volumeMount) return invalid(source, "cannot move the volume's mount point")
-      if ((from === undefined) !== (to === undefined)) return invalid(destination, "cannot move across the volume's mount point")
+      if ((from === undefined) !== (to === undefined)) {
+        return invalid(destination, "cannot move across the volume's mount point")
+      }
       return from === undefined || to === undefined
         ? session.move(source, destination)
         : given(source, volume.move(inward(from), inward(to)))
