@@ -8,6 +8,8 @@ import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
+import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
 
 // README, "Testing your code with the fake backend", first example.
 it.effect("a scoped session is deleted when the job ends", () =>
@@ -84,3 +86,29 @@ it.effect("persistence: a context carries a file from one session to the next", 
     assert.strictEqual(notes, "# Plan")
     assert.deepStrictEqual(yield* backend.liveSessions, [])
   }).pipe(Effect.provide(AgentBayTest.layer())))
+
+// README, "Five minutes": the walkthrough's command, as a user runs it.
+it.live(
+  "five minutes: npx tsx examples/first-session.ts runs a scoped session on the local runtime",
+  () =>
+    Effect.gen(function*() {
+      const { AGENTBAY_API_KEY: _, ...env } = process.env
+      const out = yield* Effect.promise(() =>
+        new Promise<string>((resolve, reject) =>
+          execFile(
+            "npx",
+            ["tsx", "examples/first-session.ts"],
+            { env, timeout: 60_000 },
+            (error, stdout, stderr) => error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)
+          )
+        )
+      )
+      assert.match(out, /^session local-[0-9a-f]+: exit 0, greeting\.txt says hello from Linux\n$/)
+      // The README shows the program verbatim (indented in its list), from the first import on.
+      const program = readFileSync("examples/first-session.ts", "utf8")
+      const shown = program.slice(program.indexOf("import { AgentBay }")).trimEnd().split("\n")
+        .map((line) => line === "" ? "" : `   ${line}`).join("\n")
+      assert.include(readFileSync("README.md", "utf8"), shown)
+    }),
+  { timeout: 90_000 }
+)
