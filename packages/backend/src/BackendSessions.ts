@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { InvalidState, NotFound, type ValidationError } from "@effect-agentbay/core/AgentBayError"
+import { InvalidState, type NotFound, type ValidationError } from "@effect-agentbay/core/AgentBayError"
 import * as Lifecycle from "@effect-agentbay/core/Lifecycle"
 import { SessionStatus } from "@effect-agentbay/core/Session"
 import * as Clock from "effect/Clock"
@@ -30,6 +30,8 @@ import * as BackendSync from "./BackendSync.js"
 import { BackendVault } from "./BackendVault.js"
 import * as Internal from "./internal/backendSessions.js"
 import * as Persistence from "./internal/sessionPersistence.js"
+import * as SessionState from "./internal/sessionState.js"
+import * as SessionTransition from "./internal/sessionTransition.js"
 import * as KeyedLock from "./KeyedLock.js"
 
 /**
@@ -236,34 +238,17 @@ export declare namespace BackendSessions {
  * @since 0.1.0
  * @category utils
  */
-export const stateOf = (row: BackendStore.SessionRow): Lifecycle.State =>
-  row.pendingStatus !== null && row.pendingAt !== null
-    ? { status: row.status, pending: { status: row.pendingStatus, at: row.pendingAt } }
-    : { status: row.status }
-
-const withState = (row: BackendStore.SessionRow, state: Lifecycle.State, now: number) =>
-  new BackendStore.SessionRow({
-    ...row,
-    status: state.status,
-    pendingStatus: state.pending?.status ?? null,
-    pendingAt: state.pending?.at ?? null,
-    updatedAt: now
-  })
-
-const sameState = (a: Lifecycle.State, b: Lifecycle.State) =>
-  a.status === b.status && a.pending?.status === b.pending?.status && a.pending?.at === b.pending?.at
+export const stateOf: (row: BackendStore.SessionRow) => Lifecycle.State = SessionState.stateOf
 
 // Web Crypto (a global in Node 20 and browsers): the backend imports no Node module.
 const hex = (bytes: number) =>
   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
 
-// Compare-and-set races (a concurrent settle) are retried this many times.
-const attempts = 3
-
 /**
  * @since 0.1.0
  * @category constructors
  */
+// Long for a reason: the requests share the delays (`setDelays`), the per-session lock and the state closures.
 export const make = (
   options: Options = {}
 ): Effect.Effect<BackendSessions.Service, never, BackendStore.BackendStore | BackendSandbox | BackendVault> =>
@@ -271,7 +256,6 @@ export const make = (
     const store = yield* BackendStore.BackendStore
     const sandbox = yield* BackendSandbox
     const vault = yield* BackendVault
-    // The dashboard's record of transitions (BackendActivity), where the runtime has one.
     const activity = yield* Effect.serviceOption(BackendActivity)
     const persistence = Persistence.make({
       store,
@@ -297,57 +281,8 @@ export const make = (
     // its sandbox has been paused, resumed or destroyed. Different sessions' transitions run side by side.
     const locked = KeyedLock.make()
 
-    // A status entered: a settled transition at the time it was due, anything else now.
-    const recordStatus = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>
-      Option.isNone(activity) || next.status === row.status
-        ? Effect.void
-        : activity.value.status(
-          row.id,
-          next.status,
-          row.pendingStatus === next.status ? Math.min(row.pendingAt ?? now, now) : now
-        )
-
-    // Writes `next` if the row still holds what we read; says whether it did.
-    const write = (row: BackendStore.SessionRow, next: Lifecycle.State, now: number) =>
-      Effect.flatMap(
-        store.setState(row.id, stateOf(row), next, now),
-        (ok) =>
-          ok
-            ? Effect.as(recordStatus(row, next, now), Option.some(withState(row, next, now)))
-            : Effect.succeed(Option.none())
-      )
-
-    const settle = (
-      row: BackendStore.SessionRow,
-      now: number,
-      left = attempts
-    ): Effect.Effect<BackendStore.SessionRow> =>
-      Effect.gen(function*() {
-        const next = Lifecycle.settle(stateOf(row), now)
-        if (sameState(next, stateOf(row))) return row
-        const written = yield* write(row, next, now)
-        if (Option.isSome(written) || left <= 1) return Option.getOrElse(written, () => row)
-        const fresh = yield* store.findSession(row.id)
-        return Option.isSome(fresh) ? yield* settle(fresh.value, now, left - 1) : row
-      })
-
-    const get = (owner: string, id: string) =>
-      Effect.gen(function*() {
-        const found = yield* store.findSession(id, owner)
-        if (Option.isNone(found)) return yield* new NotFound({ resource: "Session", id })
-        return yield* settle(found.value, yield* Clock.currentTimeMillis)
-      })
-
-    const getLive = (owner: string, id: string, operation: string) =>
-      Effect.flatMap(get(owner, id), (row) =>
-        Lifecycle.isGone(row.status)
-          ? Effect.fail(new InvalidState({ resource: "Session", id, operation, status: row.status }))
-          : Effect.succeed(row))
-
-    const settleDue = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      yield* Effect.forEach(yield* store.pending(now), (row) => settle(row, now), { discard: true })
-    })
+    const state = SessionState.make(store, activity)
+    const { get, getLive, settleDue } = state
 
     const create = (input: CreateInput) =>
       Effect.gen(function*() {
@@ -375,36 +310,7 @@ export const make = (
         return row
       }).pipe(Effect.uninterruptible, Effect.withSpan("BackendSessions.create"))
 
-    const transitionOnce = (
-      owner: string,
-      id: string,
-      operation: Lifecycle.Operation,
-      delayMillis: number,
-      left: number
-    ): Effect.Effect<"start" | "noop", NotFound | InvalidState | SandboxError | BackendSync.ContextSyncFailed> =>
-      Effect.gen(function*() {
-        const row = yield* get(owner, id)
-        const decision = Lifecycle.decide(operation, row.status)
-        if (decision === "reject") {
-          return yield* new InvalidState({ resource: "Session", id, operation, status: row.status })
-        }
-        if (decision === "noop") return "noop" as const
-        // The sandbox effect happens when the request is accepted; a failure leaves the state as it was.
-        if (operation === "pause") yield* sandbox.pause(id)
-        if (operation === "resume") yield* sandbox.resume(id)
-        if (operation === "delete") yield* persistence.upload(row)
-        const now = yield* Clock.currentTimeMillis
-        const written = yield* write(row, Lifecycle.begin(operation, now, delayMillis), now)
-        if (Option.isNone(written)) {
-          if (left > 1) return yield* transitionOnce(owner, id, operation, delayMillis, left - 1)
-          return yield* Effect.dieMessage(`session ${id} kept changing during ${operation}`)
-        }
-        if (operation === "delete") {
-          yield* sandbox.destroy(id)
-          yield* persistence.dropFileTransfer(row)
-        }
-        return "start" as const
-      })
+    const transitionOnce = SessionTransition.transitionOnce({ sandbox, persistence, state })
 
     const transition = (
       owner: string,
@@ -418,7 +324,7 @@ export const make = (
           id,
           operation,
           options?.immediate ? 0 : operation === "delete" ? deleteDelay : delay,
-          attempts
+          SessionState.attempts
         )
       ).pipe(
         Effect.uninterruptible,

@@ -49,6 +49,14 @@ export * as AgentBayMetrics from "./AgentBayMetrics.js"
 /**
  * @since 0.1.0
  */
+export * as AgentBayOwnership from "./AgentBayOwnership.js"
+/**
+ * @since 0.1.0
+ */
+export * as AgentBayWaits from "./AgentBayWaits.js"
+/**
+ * @since 0.1.0
+ */
 export * as BetaNetwork from "./BetaNetwork.js"
 /**
  * @since 0.1.0

@@ -13,11 +13,7 @@ import type * as BackendStore from "../BackendStore.js"
 import type { ContextSyncFailed } from "../BackendSync.js"
 import type { BackendVault } from "../BackendVault.js"
 import { startOptions } from "./sessionPersistence.js"
-
-const stateOf = (row: BackendStore.SessionRow): Lifecycle.State =>
-  row.pendingStatus !== null && row.pendingAt !== null
-    ? { status: row.status, pending: { status: row.pendingStatus, at: row.pendingAt } }
-    : { status: row.status }
+import { stateOf } from "./sessionState.js"
 
 export const finiteMillis = (d: Duration.DurationInput | undefined): number | undefined => {
   if (d === undefined) return undefined
