@@ -24,6 +24,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import { createHash, randomBytes } from "node:crypto"
 import * as Fs from "node:fs"
@@ -552,13 +553,14 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
       assert.include(result.stdout, secretFileA, "while A's own file is there (the commands ran)")
     }))
 
-  it.effect("the key never appears in logs, spans, SDK errors, responses or the data directory (only its hash)", () =>
+  it.effect("the key (and a pre-signed URL's token) never appears in logs, spans, SDK errors, responses or the data directory", () =>
     Effect.gen(function*() {
       const port = yield* Port
       const info = yield* AgentBayLocal.Info
       // The SDK with the key, with the same log and span capture: a session's life, SyncContext
       // (the key travels in the query), and failures (unknown session, wrong key, defects).
       const errors: Array<string> = []
+      const tokens: Array<string> = []
       const sdk = (key: string) =>
         Layer.provideMerge(
           AgentBay.layer({ apiKey: Redacted.make(key), endpoint: info.endpoint }),
@@ -575,6 +577,15 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
         yield* s.setLabels({ k: "w" })
         yield* raw.syncContext({ sessionId: s.id })
         yield* s.filesystem.writeFile("/home/wuying/x.txt", "x")
+        // Pre-signed URLs: their tokens are credentials too (a file transfer, and a PUT and a GET by hand).
+        yield* s.filesystem.uploadFile(new TextEncoder().encode("t"), "/home/wuying/in/t.txt")
+        yield* s.filesystem.downloadFileBytes("/home/wuying/in/t.txt")
+        const context = yield* bay.context.create("security-key-test")
+        const up = yield* bay.context.getFileUploadUrl(context.id, "/home/wuying/t.txt")
+        yield* raw.putUrl(up.url, new TextEncoder().encode("t"))
+        const down = yield* bay.context.getFileDownloadUrl(context.id, "/home/wuying/t.txt")
+        yield* Stream.runDrain(yield* raw.getUrl(down.url))
+        for (const url of [up.url, down.url]) tokens.push(Redacted.value(url).split("/context-files/")[1]!)
         yield* bay.delete(s.id)
         yield* Effect.flip(bay.get("local-000000000000000000000000")).pipe(Effect.flatMap(remember))
         yield* Effect.flip(s.setLabels({ k: "gone" })).pipe(Effect.flatMap(remember))
@@ -609,8 +620,10 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
         texts.push(answer._tag === "Response" ? answer.text : "")
       }
       const keys = [keyA, keyB, wrongKey]
+      assert.strictEqual(tokens.length, 2, "two URL tokens to look for")
+      const secrets = [...keys, ...tokens]
       const show = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? String(x) : x)) ?? ""
-      const holds = (text: string) => keys.some((key) => text.includes(key))
+      const holds = (text: string) => secrets.some((secret) => text.includes(secret))
       // Where a key shows: span name and attribute (or event, or exit), log line, error, response.
       const found = [
         ...spans.flatMap((sp) => [
@@ -644,7 +657,7 @@ layer(Server, { excludeTestServices: true, timeout: "120 seconds" })("security",
         dataFiles: all.length,
         found: [...new Set(found)]
       })
-      assert.deepStrictEqual([...new Set(found)], [], "no key in logs, spans, errors or responses")
+      assert.deepStrictEqual([...new Set(found)], [], "no key or URL token in logs, spans, errors or responses")
     }))
 })
 
