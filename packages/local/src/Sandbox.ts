@@ -221,6 +221,10 @@ export const make = (options: Options): Effect.Effect<Sandbox.Service, SandboxEr
       bwrap: options.bwrap ?? "bwrap",
       dataDir
     }).pipe(Effect.mapError((reason) => fail("", "layer", `bubblewrap requested but not usable: ${reason}`)))
+    // Sandboxes a previous server on this data dir left running (killed before their --die-with-parent
+    // held): nothing of ours runs yet, so every bwrap binding a tree here is a stray.
+    const strays = yield* Proc.killStrays(sandboxes, exitLimit)
+    if (strays > 0) yield* Effect.logWarning(`Sandbox: killed ${strays} process(es) a previous server left running`)
 
     const entries = new Map<string, Entry>()
     // One session's operations run one at a time; different sessions' run side by side. Each also holds a

@@ -330,3 +330,46 @@ export const kill = (targets: ReadonlyArray<Child>, insideFirst: boolean, limit:
     for (const entry of rest) sendSignal(entry.pid, "SIGKILL")
     yield* exited(left, limit)
   }).pipe(Effect.uninterruptible)
+
+const cmdlineOf = (pid: number): ReadonlyArray<string> => {
+  try {
+    return Fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+  } catch {
+    return []
+  }
+}
+
+/**
+ * What a server killed with SIGKILL may leave on its data directory: a bwrap
+ * (whose `--die-with-parent` had not taken hold yet when its parent died:
+ * bwrap sets PR_SET_PDEATHSIG after it starts, so a kill in that window is
+ * never delivered) that binds a tree under `sandboxes`, with everything below
+ * it. Found by command line: the program is bwrap and an argument lies under
+ * `sandboxes`. Never this process.
+ */
+export const strays = (sandboxes: string): ReadonlyArray<ProcEntry> => {
+  const table = processTable()
+  const prefix = sandboxes.endsWith("/") ? sandboxes : `${sandboxes}/`
+  const roots = table.filter((entry) => {
+    if (entry.pid === process.pid) return false
+    const argv = cmdlineOf(entry.pid)
+    return (argv[0] ?? "").split("/").pop() === "bwrap" && argv.some((arg) => arg.startsWith(prefix))
+  }).map((entry) => entry.pid)
+  return members(roots, table).filter((entry) => entry.pid !== process.pid)
+}
+
+/**
+ * Kills the `strays` of `sandboxes` (SIGKILL) and waits, at most `limit`
+ * milliseconds, until they are gone; how many there were.
+ */
+export const killStrays = (sandboxes: string, limit: number): Effect.Effect<number> =>
+  Effect.suspend(() => {
+    const found = strays(sandboxes)
+    if (found.length === 0) return Effect.succeed(0)
+    for (const entry of found) sendSignal(entry.pid, "SIGKILL")
+    const pids = new Set(found.map((entry) => entry.pid))
+    return Effect.as(
+      waitUntil(() => processTable().every((entry) => !pids.has(entry.pid)), limit),
+      found.length
+    )
+  })
