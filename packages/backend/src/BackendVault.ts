@@ -245,6 +245,8 @@ export declare namespace BackendVault {
     readonly insertToken: (token: FileToken) => Effect.Effect<void>
     readonly findToken: (token: string) => Effect.Effect<Option.Option<FileToken>>
     readonly deleteToken: (token: string) => Effect.Effect<void>
+    /** Drops the tokens of a context's file or folder: `path` itself and everything below it. */
+    readonly deleteTokensFor: (contextId: string, path: string) => Effect.Effect<void>
     /** Drops tokens that expired before `now`. */
     readonly purgeTokens: (now: number) => Effect.Effect<void>
 

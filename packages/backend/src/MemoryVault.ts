@@ -261,6 +261,13 @@ export const makeWithFaults: Effect.Effect<{ readonly vault: BackendVault.Servic
       insertToken: (token) => Effect.sync(() => void tokens.set(token.token, token)),
       findToken: (token) => Effect.sync(() => Option.fromNullable(tokens.get(token))),
       deleteToken: (token) => Effect.sync(() => void tokens.delete(token)),
+      deleteTokensFor: (contextId, path) =>
+        Effect.sync(() => {
+          const below = path.endsWith("/") ? path : `${path}/`
+          for (const [token, t] of tokens) {
+            if (t.contextId === contextId && (t.path === path || t.path.startsWith(below))) tokens.delete(token)
+          }
+        }),
       purgeTokens: (now) =>
         Effect.sync(() => {
           for (const [token, t] of tokens) if (t.expiresAt < now) tokens.delete(token)

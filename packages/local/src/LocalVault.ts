@@ -272,13 +272,19 @@ const networkRecords = (sql: SqlClient.SqlClient): NetworkRecords => ({
 // Tokens are kept as their SHA-256 only: the database never holds one.
 const tokenRecords = (
   sql: SqlClient.SqlClient
-): Pick<Service, "insertToken" | "findToken" | "deleteToken" | "purgeTokens"> => ({
+): Pick<Service, "insertToken" | "findToken" | "deleteToken" | "deleteTokensFor" | "purgeTokens"> => ({
   insertToken: ({ token, ...grant }: FileToken) =>
     Effect.orDie(sql`INSERT INTO file_tokens ${sql.insert({ hash: hash(token), ...grant })}`),
   findToken: (token) =>
     first(TokenRecord)(sql`SELECT kind, owner, context_id, path, expires_at FROM file_tokens
       WHERE hash = ${hash(token)}`).pipe(Effect.map(Option.map((grant): FileToken => ({ token, ...grant })))),
   deleteToken: (token) => Effect.orDie(sql`DELETE FROM file_tokens WHERE hash = ${hash(token)}`),
+  // The path, and below it: compared by prefix with substr (a LIKE pattern would read `%` and `_` in names).
+  deleteTokensFor: (contextId, path) => {
+    const below = path.endsWith("/") ? path : `${path}/`
+    return Effect.orDie(sql`DELETE FROM file_tokens WHERE context_id = ${contextId}
+      AND (path = ${path} OR substr(path, 1, ${below.length}) = ${below})`)
+  },
   purgeTokens: (now) => Effect.orDie(sql`DELETE FROM file_tokens WHERE expires_at < ${now}`)
 })
 

@@ -2,6 +2,7 @@
 // (stored as hashes only) and recycle lifetimes, in the SQLite database LocalStore opens; all of it survives
 // closing the vault and opening another on the same data directory.
 import type { ContextRow, SyncTaskRow, VolumeRow } from "@effect-agentbay/backend/BackendVault"
+import * as MemoryVault from "@effect-agentbay/backend/MemoryVault"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -218,6 +219,29 @@ describe("LocalVault records", () => {
           yield* vault.deleteToken("other-token")
           assert.isTrue(Option.isNone(yield* vault.findToken("other-token")))
         }))
+    }))
+
+  it.scoped("deleteTokensFor drops a file's or folder's tokens and no one else's (both vaults)", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* tempDataDir
+      const { vault: local } = yield* openVault(dataDir)
+      const memory = yield* MemoryVault.make
+      for (const vault of [local, memory]) {
+        const grants = [
+          ["t1", "c1", "/d/a"],
+          ["t2", "c1", "/d/a/b.txt"],
+          ["t3", "c1", "/d/ab"],
+          ["t4", "c1", "/d/a%"],
+          ["t5", "c2", "/d/a"]
+        ] as const
+        for (const [token, contextId, path] of grants) {
+          yield* vault.insertToken({ token, kind: "upload", owner: "o", contextId, path, expiresAt: 1e15 })
+        }
+        yield* vault.deleteTokensFor("c1", "/d/a")
+        const left = []
+        for (const [token] of grants) if (Option.isSome(yield* vault.findToken(token))) left.push(token)
+        assert.deepStrictEqual(left, ["t3", "t4", "t5"])
+      }
     }))
 
   it.scoped("recycle lifetimes: set replaces per (context, path); due are those at or past now", () =>

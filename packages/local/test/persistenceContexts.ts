@@ -166,10 +166,13 @@ export const contexts: ReadonlyArray<Case> = [
         id: `${data}/blob.bin`
       })
       has(yield* Effect.flip(bay.context.deleteFile(context.id, `${data}/blob.bin`)), { _tag: "NotFound" })
+      // ... and its unused upload URLs: a PUT after the delete does not bring the file back.
+      has(yield* Effect.flip(putUrl(fresh.url, utf8("resurrected"))), { _tag: "AuthError", status: 403 })
       assert.deepStrictEqual(yield* tree(context.id, "/"), [])
 
       // Deleting the context revokes the URLs of its files.
-      yield* putUrl(fresh.url, utf8("kept"))
+      const again = yield* bay.context.getFileUploadUrl(context.id, `${data}/blob.bin`)
+      yield* putUrl(again.url, utf8("kept"))
       const last = yield* bay.context.getFileDownloadUrl(context.id, `${data}/blob.bin`)
       assert.deepStrictEqual(yield* fetchUrl(last.url), utf8("kept"))
       yield* bay.context.delete(context)

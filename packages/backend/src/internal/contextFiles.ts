@@ -88,13 +88,15 @@ export const make = (vault: BackendVault.Service, lifetime: Duration.Duration) =
         }
         return yield* issue("download", c.id, path, ctx)
       })),
-    // The file's download URLs stop working with it: a GET checks that the file is still there.
+    // The file's URLs stop working with it: its download and its unused upload URLs are revoked
+    // (a PUT after the delete would bring the file back), and a GET also checks that the file is there.
     on(WireContext.DeleteContextFile, (p, ctx) =>
       Effect.gen(function*() {
         const c = yield* contextOf(ctx.owner, p.ContextId)
-        if (!(yield* vault.files.remove(c.id, normalize(p.FilePath)))) {
-          return yield* new NotFound({ resource: "ContextFile", id: p.FilePath })
-        }
+        const path = normalize(p.FilePath)
+        const removed = yield* vault.files.remove(c.id, path)
+        yield* vault.deleteTokensFor(c.id, path)
+        if (!removed) return yield* new NotFound({ resource: "ContextFile", id: p.FilePath })
         return {}
       })),
     on(WireContext.DescribeContextFiles, (p, ctx) =>
