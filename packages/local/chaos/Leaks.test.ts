@@ -14,9 +14,7 @@ import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import { ApiError, TransportError } from "@effect-agentbay/core/AgentBayError"
 import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -24,20 +22,14 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
+import { captureWarnings, fastWaits, faultyHttp, localSdk } from "./faults.js"
 import { eventually, figure, processesUnder, type Rng, rng, root, seedOf, stopChild } from "./utils.js"
-
-const fastWaits: AgentBay.Waits = {
-  transition: { interval: "10 millis", timeout: "30 seconds" },
-  delete: { interval: "10 millis", timeout: "30 seconds" },
-  contextSync: { interval: "10 millis", timeout: "30 seconds" }
-}
 
 // ---------------------------------------------------------------------------
 // Workflows
@@ -144,15 +136,6 @@ const runAll = (
       }), { concurrency, discard: true })
     return outcomes
   })
-
-/** The release warnings (`AgentBay: could not delete session <id>`), captured instead of printed. */
-const captureWarnings = () => {
-  const lines: Array<string> = []
-  const logger = Logger.make(({ message }) => {
-    lines.push(Array.isArray(message) ? message.map(String).join(" ") : String(message))
-  })
-  return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
-}
 
 // ---------------------------------------------------------------------------
 // Faults on the fake
@@ -288,70 +271,13 @@ describe("leaks", () => {
       const r = rng(seed)
       const faults: Record<string, number> = {}
       const key = Redacted.make("akl-chaos-leaks-0123456789")
-      // Faults between the SDK and the server, decided per request: a transport error or a 503
-      // envelope before sending (nothing reaches the server), a lost response after it (not for
-      // CreateMcpSession: not retried, so that leaks by design), or a delay.
-      const chaos = Layer.effect(
-        HttpClient.HttpClient,
-        Effect.map(
-          HttpClient.HttpClient,
-          (client) =>
-            HttpClient.transform(client, (effect, request) =>
-              Effect.suspend(() => {
-                const action = String(request.headers["x-acs-action"] ?? "")
-                if (!r.chance(0.1)) return effect
-                const kind = r.pick(["transport", "503", "lost", "slow"] as const)
-                const preSendAllowed = action !== "DeleteSessionAsync"
-                const lostAllowed = action !== "CreateMcpSession"
-                const transport = () =>
-                  new HttpClientError.RequestError({
-                    request,
-                    reason: "Transport",
-                    cause: new Error("chaos: injected")
-                  })
-                if (kind === "transport" && preSendAllowed) {
-                  faults.transport = (faults.transport ?? 0) + 1
-                  return Effect.fail(transport())
-                }
-                if (kind === "503" && preSendAllowed) {
-                  faults["503"] = (faults["503"] ?? 0) + 1
-                  const body = {
-                    RequestId: "chaos",
-                    Success: false,
-                    Code: "ServiceUnavailable",
-                    Message: "chaos: injected",
-                    HttpStatusCode: 503
-                  }
-                  return Effect.succeed(HttpClientResponse.fromWeb(
-                    request,
-                    new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/json" } })
-                  ))
-                }
-                if (kind === "lost" && lostAllowed) {
-                  faults.lost = (faults.lost ?? 0) + 1
-                  return Effect.flatMap(
-                    effect,
-                    (response) => Effect.zipRight(Effect.ignore(response.text), Effect.fail(transport()))
-                  )
-                }
-                faults.slow = (faults.slow ?? 0) + 1
-                return Effect.delay(effect, `${r.between(5, 80)} millis`)
-              }))
-        )
-      ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const chaos = faultyHttp(r, faults)
       const server = AgentBayLocal.layerServer({
         apiKeys: [key],
         isolation: "bubblewrap",
         transitionDelay: "50 millis"
       })
-      const sdk = (http: Layer.Layer<HttpClient.HttpClient>) =>
-        Layer.unwrapEffect(
-          Effect.map(AgentBayLocal.Info, (info) =>
-            AgentBay.layer({ apiKey: key, endpoint: info.endpoint }).pipe(
-              Layer.provide(http),
-              Layer.provide(AgentBay.layerWaits(fastWaits))
-            ))
-        )
+      const sdk = (http: Layer.Layer<HttpClient.HttpClient>) => localSdk(key, http)
       return Effect.gen(function*() {
         const info = yield* AgentBayLocal.Info
         const plans = Array.from({ length: 1_000 }, (_, n) => plan(r, n))
@@ -395,13 +321,7 @@ describe("leaks", () => {
     () => {
       const key = Redacted.make("akl-chaos-reap-0123456789")
       const server = AgentBayLocal.layerServer({ apiKeys: [key], isolation: "bubblewrap" })
-      const sdk = Layer.unwrapEffect(
-        Effect.map(AgentBayLocal.Info, (info) =>
-          AgentBay.layer({ apiKey: key, endpoint: info.endpoint }).pipe(
-            Layer.provide(NodeHttpClient.layerUndici),
-            Layer.provide(AgentBay.layerWaits(fastWaits))
-          ))
-      )
+      const sdk = localSdk(key, NodeHttpClient.layerUndici)
       const count = 4
       const ttlSeconds = 3
       return Effect.gen(function*() {

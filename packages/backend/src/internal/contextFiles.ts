@@ -52,6 +52,9 @@ const fileData = (contextId: string, f: StoredFile): typeof WireContext.ContextF
 const storedFile = (vault: BackendVault.Service, contextId: string, path: string) =>
   Effect.map(vault.files.stat(contextId, path), Option.filter((f) => !f.isDirectory))
 
+// How far past the upload cap a body is still read (and dropped) so that its 413 can be delivered.
+const drainFactor = 4
+
 class UploadTooLarge {
   readonly _tag = "UploadTooLarge"
 }
@@ -142,14 +145,21 @@ const transfers = (vault: BackendVault.Service) => {
       if (options.contentLength !== undefined && options.contentLength > options.maxBytes) {
         return { _tag: "TooLarge" } as const
       }
+      // Past the cap the rest of the body is read and dropped (up to `drainFactor` times the cap, as the
+      // action route's body reader does), then the write fails: a body left unread mid-stream makes the
+      // server close the connection before the client has its 413.
       let seen = 0
-      const capped = Stream.mapEffect(body, (chunk) =>
-        (seen += chunk.length) > options.maxBytes ? Effect.fail(new UploadTooLarge()) : Effect.succeed(chunk))
+      const capped = Stream.concat(
+        Stream.filterEffect(body, (chunk) =>
+          (seen += chunk.length) > options.maxBytes * drainFactor
+            ? Effect.fail(new UploadTooLarge())
+            : Effect.succeed(seen <= options.maxBytes)),
+        Stream.suspend(() => seen > options.maxBytes ? Stream.fail(new UploadTooLarge()) : Stream.empty)
+      )
       const { contextId, path } = found.value
       return yield* vault.files.write(contextId, path, capped).pipe(
         Effect.map((size): FileOutcome => ({ _tag: "Stored", size })),
-        Effect.catchIf((e): e is UploadTooLarge =>
-          e instanceof UploadTooLarge, () =>
+        Effect.catchIf((e): e is UploadTooLarge => e instanceof UploadTooLarge, () =>
           Effect.succeed({ _tag: "TooLarge" } as const))
       )
     })
