@@ -123,9 +123,11 @@ describe("LocalVault context files", () => {
       assert.instanceOf(error, SourceBroke, "the source's own error comes through")
       assert.strictEqual(yield* content(vault, "/home/wuying/f.txt"), "previous")
       assert.deepStrictEqual(filesBelow(path.join(dataDir, "contexts", "c1", "staging")), [])
-      // A new file whose write fails is not created at all.
+      // A new file whose write fails is not created at all, nor are its folders.
       yield* Effect.flip(vault.files.write("c1", "/home/wuying/new.txt", broken))
       assert.isTrue(Option.isNone(yield* vault.files.stat("c1", "/home/wuying/new.txt")))
+      yield* Effect.flip(vault.files.write("c1", "/home/wuying/deep/er/new.txt", broken))
+      assert.isTrue(Option.isNone(yield* vault.files.stat("c1", "/home/wuying/deep")), "no folder left by a failed write")
       assert.deepStrictEqual(filesBelow(path.join(dataDir, "contexts", "c1", "staging")), [])
     }))
 

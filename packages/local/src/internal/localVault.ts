@@ -205,24 +205,43 @@ export const make = (root: string): DiskFiles => {
         )
     ))
 
-  /** Checks the target, makes its parents and staging; the paths of the target and of a fresh temp file. */
+  // Fails when an existing parent of the target is not a directory (parents not made yet are fine).
+  const checkParents = async (at: ReturnType<typeof locateIn>, given: string) => {
+    let current = Path.join(at.dir, "files")
+    for (const part of at.components.slice(0, -1)) {
+      current = Path.join(current, part)
+      const stat = await lstatOrNone(current)
+      if (stat === undefined) return
+      if (!stat.isDirectory()) fail("NotDirectory", given, "a parent is a file")
+    }
+  }
+
+  /**
+   * Checks the target and makes staging; the paths of the target and of a fresh temp file. The target's
+   * parents are made only when the write completes (`placeWrite`), so a refused or cut write leaves no folder.
+   */
   const prepareWrite = async (contextId: string, given: string) => {
     const at = locateIn(contextId, given)
     if (at.components.length === 0 || (await lstatOrNone(at.host))?.isDirectory()) {
       fail("IsDirectory", given, "is a directory")
     }
-    await ensure(contextId, "files", ...at.components.slice(0, -1))
-    if (!(await FsP.lstat(Path.dirname(at.host))).isDirectory()) fail("NotDirectory", given, "a parent is a file")
+    await checkParents(at, given)
     await ensure(contextId, "staging")
-    return { host: at.host, temp: Path.join(at.dir, "staging", randomName("write")) }
+    return {
+      host: at.host,
+      temp: Path.join(at.dir, "staging", randomName("write")),
+      parents: at.components.slice(0, -1)
+    }
   }
 
   const write = <E>(contextId: string, given: string, bytes: Stream.Stream<Uint8Array, E>) =>
-    Effect.flatMap(attempt(given, () => prepareWrite(contextId, given)), ({ host, temp }) => {
+    Effect.flatMap(attempt(given, () => prepareWrite(contextId, given)), ({ host, parents, temp }) => {
       let renamed = false
       const finish = (handle: FsP.FileHandle) =>
         Effect.uninterruptible(attempt(given, async () => {
           await handle.sync()
+          await ensure(contextId, "files", ...parents)
+          if (!(await FsP.lstat(Path.dirname(host))).isDirectory()) fail("NotDirectory", given, "a parent is a file")
           await FsP.rename(temp, host)
           renamed = true
           await syncDirectory(Path.dirname(host))
