@@ -453,9 +453,10 @@ export const tempDir = (prefix: string, base: string = Os.tmpdir()) =>
       })
   )
 
-/** Every file below `dir` (regular files only), as paths. */
+/** Every file below `dir` (regular files only), as paths; none when `dir` does not exist. */
 export const filesBelow = (dir: string): ReadonlyArray<string> => {
   const out: Array<string> = []
+  if (!Fs.existsSync(dir)) return out
   const visit = (d: string) => {
     for (const entry of Fs.readdirSync(d, { withFileTypes: true })) {
       const p = Path.join(d, entry.name)

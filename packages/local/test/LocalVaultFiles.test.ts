@@ -127,7 +127,10 @@ describe("LocalVault context files", () => {
       yield* Effect.flip(vault.files.write("c1", "/home/wuying/new.txt", broken))
       assert.isTrue(Option.isNone(yield* vault.files.stat("c1", "/home/wuying/new.txt")))
       yield* Effect.flip(vault.files.write("c1", "/home/wuying/deep/er/new.txt", broken))
-      assert.isTrue(Option.isNone(yield* vault.files.stat("c1", "/home/wuying/deep")), "no folder left by a failed write")
+      assert.isTrue(
+        Option.isNone(yield* vault.files.stat("c1", "/home/wuying/deep")),
+        "no folder left by a failed write"
+      )
       assert.deepStrictEqual(filesBelow(path.join(dataDir, "contexts", "c1", "staging")), [])
     }))
 

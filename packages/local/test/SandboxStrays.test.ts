@@ -11,6 +11,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Sandbox from "../src/Sandbox.js"
+import { describeWithBubblewrap } from "./bubblewrap.js"
 
 const base = Fs.mkdtempSync(Path.join(Os.tmpdir(), "agentbay-strays-test-"))
 afterAll(() => Fs.rmSync(base, { recursive: true, force: true }))
@@ -48,3 +49,51 @@ it.scopedLive("the sandbox layer kills the bwraps a previous server left on its 
     assert.isFalse(alive(stray), "the bwrap binding a tree of this data dir is gone")
     assert.isTrue(alive(elsewhere), "a bwrap of another data dir is left alone")
   }))
+
+// The case the chaos crash test met: bwrap has already become the sandbox's init (its command line is the
+// command's, its cwd the sandbox's), so only its mount table, which binds a tree of this data dir, tells.
+describeWithBubblewrap("strays under bubblewrap", () => {
+  it.scopedLive("a sandbox init whose bwrap outlived its server is found by its mounts and killed", () =>
+    Effect.gen(function*() {
+      const dataDir = Path.join(base, "data-bwrap")
+      const home = Path.join(dataDir, "sandboxes", "local-4567", "home")
+      Fs.mkdirSync(home, { recursive: true })
+      const bwrap = ChildProcess.spawn("bwrap", [
+        "--unshare-pid",
+        "--as-pid-1",
+        "--ro-bind",
+        "/",
+        "/",
+        "--tmpfs",
+        "/home",
+        "--bind",
+        home,
+        "/home/wuying",
+        "--chdir",
+        "/home/wuying",
+        "--",
+        "sleep",
+        "60"
+      ], { stdio: "ignore", argv0: "launcher" }) // not named bwrap: only the mount table can tell
+      yield* Effect.addFinalizer(() => Effect.sync(() => bwrap.kill("SIGKILL")))
+      // Until bwrap has become `sleep 60` (the stand-in for an init that outlived its server).
+      let init: number | undefined
+      for (let i = 0; i < 200 && init === undefined; i++) {
+        init = Fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).find((pid) => {
+          try {
+            return Fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sleep\u000060\u0000" &&
+              Fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").includes("local-4567")
+          } catch {
+            return false
+          }
+        })
+        if (init === undefined) yield* Effect.sleep("10 millis")
+      }
+      assert.isDefined(init, "the sandbox's init runs")
+      yield* Effect.map(
+        Layer.build(Sandbox.layer({ dataDir, isolation: "process" })),
+        (c) => Context.get(c, Sandbox.Sandbox)
+      )
+      assert.isFalse(alive(init!), "the init binding a tree of this data dir is gone")
+    }))
+})

@@ -339,21 +339,59 @@ const cmdlineOf = (pid: number): ReadonlyArray<string> => {
   }
 }
 
+// `\040`-style escapes of /proc mount tables.
+const unescapeMount = (field: string) =>
+  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
+
+// Where `hostPath` lies within its own filesystem, as the `root` field of a mount table names bind sources:
+// from this process's mount table, the longest mount point above it.
+const filesystemPathOf = (hostPath: string): string => {
+  let best = { point: "/", root: "/" }
+  let table = ""
+  try {
+    table = Fs.readFileSync("/proc/self/mountinfo", "utf8")
+  } catch {
+    return hostPath
+  }
+  for (const line of table.split("\n")) {
+    const fields = line.split(" ")
+    if (fields.length < 5) continue
+    const point = unescapeMount(fields[4]!)
+    const within = hostPath === point || hostPath.startsWith(point.endsWith("/") ? point : `${point}/`)
+    if (within && point.length >= best.point.length) best = { point, root: unescapeMount(fields[3]!) }
+  }
+  const rest = hostPath.slice(best.point.length).replace(/^\/+/, "")
+  return rest === "" ? best.root : `${best.root.replace(/\/+$/, "")}/${rest}`
+}
+
+// Whether a process's mount table binds something from under `prefix` (a filesystem path).
+const bindsFrom = (pid: number, prefix: string): boolean => {
+  try {
+    return Fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n").some((line) => {
+      const root = line.split(" ")[3]
+      return root !== undefined && unescapeMount(root).startsWith(prefix)
+    })
+  } catch {
+    return false
+  }
+}
+
 /**
- * What a server killed with SIGKILL may leave on its data directory: a bwrap
- * (whose `--die-with-parent` had not taken hold yet when its parent died:
- * bwrap sets PR_SET_PDEATHSIG after it starts, so a kill in that window is
- * never delivered) that binds a tree under `sandboxes`, with everything below
- * it. Found by command line: the program is bwrap and an argument lies under
- * `sandboxes`. Never this process.
+ * What a server killed with SIGKILL may leave on its data directory: sandboxes whose `--die-with-parent`
+ * had not taken hold (bwrap sets PR_SET_PDEATHSIG after it starts, so a kill in that window is never
+ * delivered). Found two ways: a bwrap whose arguments name a tree under `sandboxes`, and a process (the
+ * sandbox's init, once bwrap has become it) whose mount table binds a tree from under `sandboxes` (seen in the
+ * chaos crash test); with everything below them. Never this process.
  */
 export const strays = (sandboxes: string): ReadonlyArray<ProcEntry> => {
   const table = processTable()
   const prefix = sandboxes.endsWith("/") ? sandboxes : `${sandboxes}/`
+  const fsPrefix = `${filesystemPathOf(sandboxes).replace(/\/+$/, "")}/`
   const roots = table.filter((entry) => {
     if (entry.pid === process.pid) return false
     const argv = cmdlineOf(entry.pid)
-    return (argv[0] ?? "").split("/").pop() === "bwrap" && argv.some((arg) => arg.startsWith(prefix))
+    if ((argv[0] ?? "").split("/").pop() === "bwrap" && argv.some((arg) => arg.startsWith(prefix))) return true
+    return bindsFrom(entry.pid, fsPrefix)
   }).map((entry) => entry.pid)
   return members(roots, table).filter((entry) => entry.pid !== process.pid)
 }
