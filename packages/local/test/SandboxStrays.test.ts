@@ -75,9 +75,14 @@ describeWithBubblewrap("strays under bubblewrap", () => {
         "sleep",
         "60"
       ], { stdio: "ignore", argv0: "launcher" }) // not named bwrap: only the mount table can tell
-      yield* Effect.addFinalizer(() => Effect.sync(() => bwrap.kill("SIGKILL")))
-      // Until bwrap has become `sleep 60` (the stand-in for an init that outlived its server).
       let init: number | undefined
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          bwrap.kill("SIGKILL")
+          if (init !== undefined && alive(init)) process.kill(init, "SIGKILL") // it does not die with bwrap
+        })
+      )
+      // Until bwrap has become `sleep 60` (the stand-in for an init that outlived its server).
       for (let i = 0; i < 200 && init === undefined; i++) {
         init = Fs.readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).find((pid) => {
           try {
