@@ -24,6 +24,7 @@ import {
   type SyncTaskRow,
   type VolumeRow
 } from "./BackendVault.js"
+import * as Bytes from "./internal/bytes.js"
 
 /**
  * The size of the chunks `files.read` yields.
@@ -53,16 +54,6 @@ interface Stored {
 const nameOf = (path: string) => path.slice(path.lastIndexOf("/") + 1)
 const prefixOf = (folder: string) => (folder === "/" ? "/" : `${folder}/`)
 const byPath = (a: StoredFile, b: StoredFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-
-const concat = (chunks: ReadonlyArray<Uint8Array>) => {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
 
 // The stored files of every context, path -> file, with folders as the parents of files.
 const makeTree = () => {
@@ -160,7 +151,7 @@ const makeFiles = (
         const path = normalize(given)
         const injected = fault("write", given)
         if (injected !== undefined) return yield* injected
-        const content = concat(yield* Stream.runFold(bytes, [] as Array<Uint8Array>, (acc, c) => (acc.push(c), acc)))
+        const content = yield* Bytes.collect(bytes)
         const blocked = conflict(contextId, path)
         if (blocked !== undefined) return yield* blocked
         const now = yield* Clock.currentTimeMillis

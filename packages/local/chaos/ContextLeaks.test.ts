@@ -12,17 +12,14 @@ import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as McpTool from "@effect-agentbay/core/McpTool"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
-import { captureWarnings, faultyHttp, localSdk } from "./faults.js"
+import { captureWarnings, faultyHttp, localSdk, noOutcomes, runCounted } from "./faults.js"
 import { eventually, figure, filesBelow, processesUnder, type Rng, rng, seedOf } from "./utils.js"
 
 const workflowCount = 150
@@ -113,31 +110,20 @@ describe("leaks with contexts", () => {
         ).pipe(Effect.provide(clean))
         const plans = Array.from({ length: workflowCount }, (_, n) => plan(r, n))
         const written: Written = new Map()
-        const outcomes = {
-          succeeded: 0,
-          failed: {} as Record<string, number>,
-          interrupted: 0,
-          defects: [] as Array<string>
-        }
+        const outcomes = noOutcomes()
         const started = Date.now()
-        yield* Effect.flatMap(AgentBay.AgentBay, (bay) =>
-          Effect.forEach(plans, (p) =>
-            Effect.gen(function*() {
-              const fiber = yield* Effect.fork(workflow(bay, p, contexts[p.context]!, written))
-              if (p.interruptAfterMs !== undefined) {
-                yield* Effect.sleep(`${p.interruptAfterMs} millis`)
-                yield* Fiber.interrupt(fiber)
+        yield* Effect.flatMap(
+          AgentBay.AgentBay,
+          (bay) =>
+            Effect.forEach(
+              plans,
+              (p) => runCounted(workflow(bay, p, contexts[p.context]!, written), p.interruptAfterMs, outcomes),
+              {
+                concurrency: 12,
+                discard: true
               }
-              const exit = yield* Fiber.await(fiber)
-              if (Exit.isSuccess(exit)) outcomes.succeeded++
-              else if (Cause.isInterruptedOnly(exit.cause)) outcomes.interrupted++
-              else if (Cause.isDie(exit.cause)) outcomes.defects.push(Cause.pretty(exit.cause).slice(0, 400))
-              else {
-                const error = Cause.squash(exit.cause)
-                const tag = typeof error === "string" ? "gave up" : (error as { _tag?: string })._tag ?? "unknown"
-                outcomes.failed[tag] = (outcomes.failed[tag] ?? 0) + 1
-              }
-            }), { concurrency: 12, discard: true })).pipe(Effect.provide(localSdk(key, faultyHttp(r, faults))))
+            )
+        ).pipe(Effect.provide(localSdk(key, faultyHttp(r, faults))))
         const seconds = (Date.now() - started) / 1000
 
         // A client without faults reaps what releases left in place on purpose (their sync failed,

@@ -16,11 +16,8 @@ import * as AgentBayTest from "@effect-agentbay/testing/AgentBayTest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -28,7 +25,7 @@ import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as AgentBayLocal from "../src/AgentBayLocal.js"
-import { captureWarnings, fastWaits, faultyHttp, localSdk } from "./faults.js"
+import { captureWarnings, fastWaits, faultyHttp, localSdk, noOutcomes, runCounted } from "./faults.js"
 import { eventually, figure, processesUnder, type Rng, rng, root, seedOf, stopChild } from "./utils.js"
 
 // ---------------------------------------------------------------------------
@@ -97,13 +94,6 @@ const workflow = (bay: AgentBay.AgentBay.Service, p: Plan) =>
     if (p.failAtEnd) return yield* Effect.fail("the workflow gave up" as const)
   }))
 
-interface Outcomes {
-  succeeded: number
-  failed: Record<string, number>
-  interrupted: number
-  defects: Array<string>
-}
-
 /**
  * Runs every plan, `concurrency` at a time, interrupting those planned to be;
  * `before` runs as each one starts (the fake's faults are queued there).
@@ -115,25 +105,12 @@ const runAll = (
   before: Effect.Effect<void> = Effect.void
 ) =>
   Effect.gen(function*() {
-    const outcomes: Outcomes = { succeeded: 0, failed: {}, interrupted: 0, defects: [] }
-    yield* Effect.forEach(plans, (p) =>
-      Effect.gen(function*() {
-        yield* before
-        const fiber = yield* Effect.fork(workflow(bay, p))
-        if (p.interruptAfterMs !== undefined) {
-          yield* Effect.sleep(`${p.interruptAfterMs} millis`)
-          yield* Fiber.interrupt(fiber) // waits for the scope's release
-        }
-        const exit = yield* Fiber.await(fiber)
-        if (Exit.isSuccess(exit)) outcomes.succeeded++
-        else if (Cause.isInterruptedOnly(exit.cause)) outcomes.interrupted++
-        else if (Cause.isDie(exit.cause)) outcomes.defects.push(Cause.pretty(exit.cause).slice(0, 400))
-        else {
-          const error = Cause.squash(exit.cause)
-          const tag = typeof error === "string" ? "gave up" : (error as { _tag?: string })._tag ?? "unknown"
-          outcomes.failed[tag] = (outcomes.failed[tag] ?? 0) + 1
-        }
-      }), { concurrency, discard: true })
+    const outcomes = noOutcomes()
+    yield* Effect.forEach(
+      plans,
+      (p) => Effect.zipRight(before, runCounted(workflow(bay, p), p.interruptAfterMs, outcomes)),
+      { concurrency, discard: true }
+    )
     return outcomes
   })
 

@@ -1,12 +1,16 @@
 // Shared by the leak tests (Leaks.test.ts, ContextLeaks.test.ts): the SDK's
 // fast waits, an `HttpClient` that injects faults between the SDK and a real
-// server, the SDK over a local server, and capturing the release warnings.
+// server, the SDK over a local server, capturing the release warnings, and
+// running one planned workflow into the outcome counts.
 import * as AgentBay from "@effect-agentbay/core/AgentBay"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Redacted from "effect/Redacted"
@@ -94,3 +98,39 @@ export const captureWarnings = () => {
   })
   return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
 }
+
+/** How the workflows of a leak test ended. */
+export interface Outcomes {
+  succeeded: number
+  failed: Record<string, number>
+  interrupted: number
+  defects: Array<string>
+}
+
+export const noOutcomes = (): Outcomes => ({ succeeded: 0, failed: {}, interrupted: 0, defects: [] })
+
+/**
+ * Runs one workflow in its own fiber, interrupts it after `interruptAfterMs` when planned (the
+ * interruption waits for the scope's release), and counts how it ended in `outcomes`.
+ */
+export const runCounted = <A, E, R>(
+  workflow: Effect.Effect<A, E, R>,
+  interruptAfterMs: number | undefined,
+  outcomes: Outcomes
+) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(workflow)
+    if (interruptAfterMs !== undefined) {
+      yield* Effect.sleep(`${interruptAfterMs} millis`)
+      yield* Fiber.interrupt(fiber)
+    }
+    const exit = yield* Fiber.await(fiber)
+    if (Exit.isSuccess(exit)) outcomes.succeeded++
+    else if (Cause.isInterruptedOnly(exit.cause)) outcomes.interrupted++
+    else if (Cause.isDie(exit.cause)) outcomes.defects.push(Cause.pretty(exit.cause).slice(0, 400))
+    else {
+      const error = Cause.squash(exit.cause)
+      const tag = typeof error === "string" ? "gave up" : (error as { _tag?: string })._tag ?? "unknown"
+      outcomes.failed[tag] = (outcomes.failed[tag] ?? 0) + 1
+    }
+  })

@@ -6,7 +6,7 @@
 import * as BackendSandbox from "@effect-agentbay/backend/BackendSandbox"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import * as Fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
@@ -15,6 +15,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as LocalFiles from "../src/LocalFiles.js"
 import { Sandbox } from "../src/Sandbox.js"
+import * as ServeChild from "../test/serveChild.js"
 
 /** The repository's root. */
 export const root = fileURLToPath(new URL("../../..", import.meta.url))
@@ -479,23 +480,11 @@ export interface ChildServer {
   readonly output: () => string
 }
 
-const bin = Path.join(root, "packages/local/src/bin.ts")
-
 /** Resolves when the child has exited. */
-export const exited = (child: ChildProcess) =>
-  Effect.async<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      return resume(Effect.succeed({ code: child.exitCode, signal: child.signalCode }))
-    }
-    child.once("exit", (code, signal) => resume(Effect.succeed({ code, signal })))
-  })
+export const exited = ServeChild.exited
 
 /** Sends `signal` (if still running) and waits, at most 10 s, for the exit. */
-export const stopChild = (child: ChildProcess, signal: NodeJS.Signals) =>
-  Effect.suspend(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-    return exited(child)
-  }).pipe(Effect.timeout("10 seconds"), Effect.orDie)
+export const stopChild = ServeChild.stop
 
 /**
  * `agentbay-local serve --port 0 --data-dir <dataDir> ...args` as a child
@@ -503,41 +492,9 @@ export const stopChild = (child: ChildProcess, signal: NodeJS.Signals) =>
  * if still running.
  */
 export const serveChild = (dataDir: string, args: ReadonlyArray<string>) =>
-  Effect.acquireRelease(
-    Effect.async<ChildServer, Error>((resume) => {
-      const child = spawn(process.execPath, [
-        "--import",
-        "tsx",
-        bin,
-        "serve",
-        "--port",
-        "0",
-        "--data-dir",
-        dataDir,
-        ...args
-      ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      let done = false
-      const finish = (result: Effect.Effect<ChildServer, Error>) => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        resume(result)
-      }
-      const timer = setTimeout(() => finish(Effect.fail(new Error(`no banner within 30 s:\n${output}`))), 30_000)
-      const read = (chunk: Buffer) => {
-        output += chunk.toString("utf8")
-        const match = /listening on (http:\/\/\S+)/.exec(output)
-        if (match && output.includes("Stop with")) {
-          const endpoint = match[1]!
-          finish(Effect.succeed({ child, endpoint, port: Number(new URL(endpoint).port), output: () => output }))
-        }
-      }
-      child.stdout!.on("data", read)
-      child.stderr!.on("data", read)
-      child.once("exit", (code) => finish(Effect.fail(new Error(`serve exited with ${code}:\n${output}`))))
-    }),
-    (server) => stopChild(server.child, "SIGKILL")
+  Effect.map(
+    ServeChild.start(dataDir, args, 30_000),
+    (server): ChildServer => ({ ...server, port: Number(new URL(server.endpoint).port) })
   )
 
 // ---------------------------------------------------------------------------

@@ -20,7 +20,8 @@ export interface Server {
   readonly output: () => string
 }
 
-const exited = (child: ChildProcess) =>
+/** Resolves when the child has exited. */
+export const exited = (child: ChildProcess) =>
   Effect.async<{ code: number | null; signal: NodeJS.Signals | null }>((resume) => {
     if (child.exitCode !== null || child.signalCode !== null) {
       return resume(Effect.succeed({ code: child.exitCode, signal: child.signalCode }))
@@ -36,13 +37,12 @@ export const stop = (child: ChildProcess, signal: NodeJS.Signals) =>
   }).pipe(Effect.timeout("10 seconds"), Effect.orDie)
 
 /**
- * Starts `serve` on a free port of 127.0.0.1 over `dataDir` (isolation `process` unless `args` say otherwise)
- * and waits (bounded) for its banner; the finalizer SIGKILLs it if still running.
+ * `agentbay-local serve --port 0 --data-dir <dataDir> ...args` as a child process, once its banner is printed
+ * (at most `bannerWithin` ms); the finalizer SIGKILLs it if still running. The chaos suite uses it too.
  */
-export const serve = (dataDir: string, ...args: Array<string>) =>
+export const start = (dataDir: string, args: ReadonlyArray<string>, bannerWithin = 25_000) =>
   Effect.acquireRelease(
     Effect.async<Server, Error>((resume) => {
-      const isolation = args.includes("--isolation") ? [] : ["--isolation", "process"]
       const child = spawn(process.execPath, [
         "--import",
         "tsx",
@@ -52,7 +52,6 @@ export const serve = (dataDir: string, ...args: Array<string>) =>
         "0",
         "--data-dir",
         dataDir,
-        ...isolation,
         ...args
       ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
       let output = ""
@@ -63,7 +62,10 @@ export const serve = (dataDir: string, ...args: Array<string>) =>
         clearTimeout(timer)
         resume(result)
       }
-      const timer = setTimeout(() => finish(Effect.fail(new Error(`no banner within 25 s:\n${output}`))), 25_000)
+      const timer = setTimeout(
+        () => finish(Effect.fail(new Error(`no banner within ${bannerWithin / 1000} s:\n${output}`))),
+        bannerWithin
+      )
       const read = (chunk: Buffer) => {
         output += chunk.toString("utf8")
         const match = /listening on (http:\/\/\S+)/.exec(output)
@@ -77,6 +79,13 @@ export const serve = (dataDir: string, ...args: Array<string>) =>
     }),
     (server) => stop(server.child, "SIGKILL")
   )
+
+/**
+ * Starts `serve` on a free port of 127.0.0.1 over `dataDir` (isolation `process` unless `args` say otherwise)
+ * and waits (bounded) for its banner; the finalizer SIGKILLs it if still running.
+ */
+export const serve = (dataDir: string, ...args: Array<string>) =>
+  start(dataDir, [...(args.includes("--isolation") ? [] : ["--isolation", "process"]), ...args])
 
 /** Processes a killed server left behind (no isolation: they outlive it): those working in the data dir. */
 export const killStrays = (dataDir: string) =>

@@ -5,6 +5,7 @@ import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { concat } from "./bytes.js"
 
 /** The bytes of each body not counted against the shared budget (BackendHttp.bodyAllowance). */
 export const bodyAllowance = 64 * 1024
@@ -121,13 +122,3 @@ export const readBody = (request: HttpServerRequest.HttpServerRequest, share: Sh
     if (s.busy) return { _tag: "Busy" } as Body
     return { _tag: "Body", bytes: concat(s.chunks, s.size) } as Body
   })
-
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number) => {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.length
-  }
-  return out
-}

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Bytes from "./bytes.js"
 
 const encoder = new TextEncoder()
 
@@ -115,18 +116,7 @@ class StreamResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.map(
-      Stream.runFold(this.stream, [] as Array<Uint8Array>, (acc, c) => (acc.push(c), acc)),
-      (chunks) => {
-        const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-        let at = 0
-        for (const c of chunks) {
-          out.set(c, at)
-          at += c.length
-        }
-        return out.buffer as ArrayBuffer
-      }
-    )
+    return Effect.map(Bytes.collect(this.stream), (bytes) => bytes.buffer as ArrayBuffer)
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
